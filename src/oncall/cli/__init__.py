@@ -1,0 +1,60 @@
+"""The command line: `oncall` opens the console; subcommands mirror it for scripting.
+
+Exit codes: 0 done, 1 the action was refused (a lifecycle rule, a sync that did not finish),
+2 bad input (unknown severity, a broken config file, no such incident).
+The console (Textual) is imported only when it is opened, so scripts start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from oncall.cli import incident_cmds, sync_cmds, workspace_cmds
+from oncall.cli.context import CommandError
+
+COMMAND_MODULES = (incident_cmds, workspace_cmds, sync_cmds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oncall",
+        description="Run a data incident from first alarm to post-mortem. With no command, opens the console.",
+    )
+    parser.add_argument(
+        "--workspace", "-w", metavar="PATH",
+        help="the workspace folder (default: $ONCALL_WORKSPACE, else the bundled demo)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    add_workspace_option(commands)
+    return parser
+
+
+def add_workspace_option(commands: argparse._SubParsersAction) -> None:
+    """Let `--workspace` come after the command too (`oncall list --workspace PATH`)."""
+    for sub in commands.choices.values():
+        sub.add_argument("--workspace", "-w", metavar="PATH", default=argparse.SUPPRESS,
+                         help="the workspace folder (default: $ONCALL_WORKSPACE, else the demo)")
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                add_workspace_option(action)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from oncall.cli.console import open_console
+
+            return open_console(args)
+        return handler(args)
+    except CommandError as error:
+        print(f"oncall: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,64 @@
+"""What every command needs: the workspace, its database and the service, opened the same way."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from oncall.domain.clock import Clock, SystemClock
+from oncall.service.incidents import IncidentService
+from oncall.workspace.config import ConfigError
+from oncall.workspace.loader import Workspace, load_workspace, workspace_root
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def clock() -> Clock:
+    return SystemClock()
+
+
+def resolve_workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace the command names; the demo (created on first use) when none is named.
+
+    Problems in the config are printed as warnings: the command still runs on what loaded.
+    """
+    root = workspace_root(getattr(args, "workspace", None))
+    if root is None:
+        from oncall.demo.install import ensure_demo_workspace
+
+        workspace = ensure_demo_workspace(clock().now())
+    else:
+        if not root.is_dir():
+            raise CommandError(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
+        try:
+            workspace = load_workspace(root, strict=True)
+        except ConfigError as error:
+            raise CommandError(str(error)) from None
+    for problem in workspace.problems:
+        print(f"oncall: warning: {problem}", file=sys.stderr)
+    return workspace
+
+
+@contextmanager
+def open_service(args: argparse.Namespace) -> Iterator[IncidentService]:
+    workspace = resolve_workspace(args)
+    database = workspace.open_database()
+    try:
+        yield IncidentService(database, workspace.config, clock(), workspace.actor())
+    finally:
+        database.close()
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")

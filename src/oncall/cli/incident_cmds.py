@@ -1,0 +1,237 @@
+"""declare, list, show, status, severity, note, impact, eta: the incident commands."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from oncall.cli.context import EXIT_REFUSED, CommandError, clock, open_service, print_json
+from oncall.domain.clock import from_text, humanize_age, parse_moment, to_text
+from oncall.domain.incident import DetectionSource, Incident, TimelineEvent
+from oncall.domain.rules import RuleViolation
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+from oncall.service.incidents import Declaration
+from oncall.store.incidents import IncidentNotFound
+from oncall.store.queue import QueueFilter, QueueReader
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    declare = commands.add_parser("declare", help="declare an incident")
+    declare.add_argument("--title", required=True)
+    declare.add_argument("--severity", required=True, type=_severity, help="SEV-1, SEV-2 or SEV-3")
+    declare.add_argument("--asset", required=True, help="an asset id from oncall.toml")
+    declare.add_argument("--source", type=_source, default=DetectionSource.USER_REPORT,
+                         help="alert, user_report or drill (default user_report)")
+    declare.add_argument("--impact", default="")
+    declare.add_argument("--started-at", dest="started_at", default=None,
+                         help="when the data went bad: ISO 8601, HH:MM or -2h")
+    declare.add_argument("--ic", default=None, help="Incident Commander (default: who is on call)")
+    declare.add_argument("--json", action="store_true")
+    declare.set_defaults(handler=cmd_declare)
+
+    listing = commands.add_parser("list", help="list the incident queue")
+    listing.add_argument("--status", type=_status, action="append", default=[], help="repeatable")
+    listing.add_argument("--severity", type=_severity, action="append", default=[], help="repeatable")
+    listing.add_argument("--search", default="", help="full-text search")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+
+    show = commands.add_parser("show", help="show an incident and its timeline")
+    show.add_argument("id", type=_incident_id)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+
+    status = commands.add_parser("status", help="move an incident along its lifecycle")
+    status.add_argument("id", type=_incident_id)
+    status.add_argument("new_status", type=_status)
+    status.add_argument("--reason", default="")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
+    severity = commands.add_parser("severity", help="change an incident's severity")
+    severity.add_argument("id", type=_incident_id)
+    severity.add_argument("new_severity", type=_severity)
+    severity.add_argument("--reason", required=True)
+    severity.add_argument("--json", action="store_true")
+    severity.set_defaults(handler=cmd_severity)
+
+    note = commands.add_parser("note", help="add a note to an incident's timeline")
+    note.add_argument("id", type=_incident_id)
+    note.add_argument("text")
+    note.add_argument("--json", action="store_true")
+    note.set_defaults(handler=cmd_note)
+
+    for name, helptext in (("impact", "set the impact summary"), ("eta", "set the ETA for a fix")):
+        edit = commands.add_parser(name, help=helptext)
+        edit.add_argument("id", type=_incident_id)
+        edit.add_argument("text")
+        edit.add_argument("--json", action="store_true")
+        edit.set_defaults(handler=cmd_edit, field=name)
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def cmd_declare(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        started = _moment(args.started_at, "--started-at") if args.started_at else None
+        incident = _act(lambda: service.declare(Declaration(
+            title=args.title, severity=args.severity, asset=args.asset, source=args.source,
+            impact=args.impact, started_at=started, ic=args.ic,
+        )))
+        _report(args, incident, f"declared {incident.ref} {incident.severity.value} {incident.title}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    flt = QueueFilter(statuses=frozenset(args.status), severities=frozenset(args.severity), text=args.search)
+    with open_service(args) as service:
+        reader = QueueReader(service.db)
+        total = reader.count(flt)
+        rows = reader.window(flt, 0, max(args.limit, 0))
+        if args.json:
+            print_json({"total": total, "incidents": [_row_json(row) for row in rows]})
+            return 0
+        now = service.clock.now()
+        print(f"{'ID':<8} {'SEV':<6} {'STATUS':<14} {'AGE':>5}  {'ASSET':<24} {'IC':<8} TITLE")
+        for row in rows:
+            age = humanize_age(now - from_text(row.detected_at))
+            print(f"{'INC-' + str(row.id):<8} {row.severity:<6} {row.status:<14} {age:>5}  "
+                  f"{row.asset[:24]:<24} {(row.ic or '-')[:8]:<8} {row.title}")
+        shown = len(rows)
+        print(f"{shown} of {total} ({flt.describe()})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        incident = _get(service, args.id)
+        events = service.events(args.id)
+        if args.json:
+            print_json({"incident": _incident_json(incident), "timeline": [_event_json(e) for e in events]})
+            return 0
+        print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {incident.title}")
+        for label, value in (
+            ("asset", incident.asset), ("source", incident.source.value), ("IC", incident.ic or "-"),
+            ("impact", incident.impact or "-"), ("ETA", incident.eta or "-"),
+            ("started", _text(incident.started_at)), ("detected", _text(incident.detected_at)),
+            ("declared", _text(incident.declared_at)), ("resolved", _text(incident.resolved_at)),
+            ("closed", _text(incident.closed_at)),
+        ):
+            print(f"  {label:<9} {value}")
+        print("timeline:")
+        for event in events:
+            print(f"  {to_text(event.at)}  {event.actor:<8} {event.kind.value:<18} {event.text}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        _get(service, args.id)
+        incident = _act(lambda: service.change_status(args.id, args.new_status, args.reason))
+        _report(args, incident, f"{incident.ref} is now {incident.status.value}")
+    return 0
+
+
+def cmd_severity(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        _get(service, args.id)
+        incident = _act(lambda: service.change_severity(args.id, args.new_severity, args.reason))
+        _report(args, incident, f"{incident.ref} is now {incident.severity.value}")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        _get(service, args.id)
+        event = _act(lambda: service.add_note(args.id, args.text))
+        if args.json:
+            print_json(_event_json(event))
+        else:
+            print(f"noted on INC-{args.id}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        _get(service, args.id)
+        action = service.set_impact if args.field == "impact" else service.set_eta
+        incident = _act(lambda: action(args.id, args.text))
+        _report(args, incident, f"{incident.ref} {args.field} updated")
+    return 0
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _act(action):
+    try:
+        return action()
+    except RuleViolation as error:
+        raise CommandError(str(error), EXIT_REFUSED) from None
+
+
+def _get(service, incident_id: int) -> Incident:
+    try:
+        return service.get(incident_id)
+    except IncidentNotFound as error:
+        raise CommandError(str(error)) from None
+
+
+def _report(args: argparse.Namespace, incident: Incident, message: str) -> None:
+    if args.json:
+        print_json(_incident_json(incident))
+    else:
+        print(message)
+
+
+def _incident_json(incident: Incident) -> dict:
+    return {"ref": incident.ref, **incident.model_dump(mode="json")}
+
+
+def _event_json(event: TimelineEvent) -> dict:
+    return event.model_dump(mode="json")
+
+
+def _row_json(row) -> dict:
+    return {"id": row.id, "ref": f"INC-{row.id}", "severity": row.severity, "status": row.status,
+            "title": row.title, "asset": row.asset, "ic": row.ic, "detected_at": row.detected_at,
+            "updated_at": row.updated_at, "is_drill": row.is_drill}
+
+
+def _text(moment: datetime | None) -> str:
+    return to_text(moment) if moment else "-"
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        return parse_moment(text, clock())
+    except ValueError as error:
+        raise CommandError(f"{option}: {error}") from None
+
+
+def _parser_type(parse, what: str):
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    convert.__name__ = what
+    return convert
+
+
+_severity = _parser_type(Severity.parse, "severity")
+_status = _parser_type(Status.parse, "status")
+_source = _parser_type(DetectionSource.parse, "source")
+
+
+def _parse_incident_id(text: str) -> int:
+    cleaned = text.strip().upper().removeprefix("INC-")
+    if not cleaned.isdigit():
+        raise ValueError(f"{text!r} is not an incident id (use 42 or INC-42)")
+    return int(cleaned)
+
+
+_incident_id = _parser_type(_parse_incident_id, "incident id")

@@ -1,0 +1,73 @@
+"""`oncall init` (a new workspace) and `oncall demo generate` (the demo, with synthetic history)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from oncall.cli.context import EXIT_BAD_INPUT, CommandError, clock, print_json
+from oncall.workspace.config import CONFIG_NAME, ConfigError
+from oncall.workspace.loader import load_workspace, workspace_root
+from oncall.workspace.template import WORKSPACE_TEMPLATE
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    init = commands.add_parser("init", help="create an empty workspace with a commented oncall.toml")
+    init.add_argument("path")
+    init.set_defaults(handler=cmd_init)
+
+    demo = commands.add_parser("demo", help="the demo workspace")
+    demo_commands = demo.add_subparsers(dest="demo_command", metavar="COMMAND", required=True)
+    generate = demo_commands.add_parser(
+        "generate", help="create the demo workspace at --workspace (if none is there) and add synthetic incidents"
+    )
+    generate.add_argument("--incidents", type=int, default=1000, help="how many synthetic incidents (default 1000)")
+    generate.add_argument("--seed", type=int, default=7, help="random seed, for repeatable history")
+    generate.add_argument("--json", action="store_true")
+    generate.set_defaults(handler=cmd_demo_generate)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    config = root / CONFIG_NAME
+    if config.exists():
+        raise CommandError(f"{config} already exists; nothing was changed")
+    root.mkdir(parents=True, exist_ok=True)
+    config.write_text(WORKSPACE_TEMPLATE, "utf-8")
+    for folder in ("runbooks", "templates", "drills"):
+        (root / folder).mkdir(exist_ok=True)
+    print(f"created {config}; edit the roster and assets, then run `oncall --workspace {root}`")
+    return 0
+
+
+def cmd_demo_generate(args: argparse.Namespace) -> int:
+    from oncall.demo.generate import generate_incidents
+    from oncall.demo.install import copy_demo_config
+
+    if args.incidents < 0:
+        raise CommandError("--incidents must be 0 or more")
+    root = workspace_root(getattr(args, "workspace", None))
+    if root is None:
+        raise CommandError("say where: oncall demo generate --workspace PATH (or set ONCALL_WORKSPACE)")
+    created = copy_demo_config(root)
+    try:
+        workspace = load_workspace(root, strict=True)
+    except ConfigError as error:
+        raise CommandError(str(error), EXIT_BAD_INPUT) from None
+    started = time.perf_counter()
+    database = workspace.open_database()
+    try:
+        generate_incidents(database, workspace.config, args.incidents, clock().now(), seed=args.seed)
+        total = database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    finally:
+        database.close()
+    seconds = time.perf_counter() - started
+    if args.json:
+        print_json({"workspace": str(root), "created": created, "added": args.incidents, "total": total,
+                    "database": str(workspace.database_path), "seconds": round(seconds, 2)})
+    else:
+        made = "created the demo workspace at" if created else "used the workspace at"
+        print(f"{made} {root}; added {args.incidents} incidents in {seconds:.1f}s ({total} in all)")
+        print(f"database: {workspace.database_path}")
+    return 0

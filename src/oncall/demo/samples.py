@@ -1,0 +1,153 @@
+"""Fifteen hand-written incidents in every status and severity, played through the real service
+so their timelines are exactly what a person using oncall would have produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from oncall.domain.clock import FrozenClock
+from oncall.domain.incident import DetectionSource
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+from oncall.service.incidents import Declaration, IncidentService
+from oncall.store.db import Database
+from oncall.workspace.config import Config
+
+S1, S2, S3 = Severity.SEV1, Severity.SEV2, Severity.SEV3
+ALERT, REPORT = DetectionSource.ALERT, DetectionSource.USER_REPORT
+
+
+@dataclass(frozen=True)
+class Sample:
+    ago: timedelta  # when it was detected, before now
+    title: str
+    severity: Severity
+    asset: str
+    source: DetectionSource
+    impact: str
+    ic: str
+    went_bad_before: timedelta  # how long before detection the data went bad
+    # (minutes after detection, actor, action, argument, reason)
+    script: tuple[tuple[int, str, str, str, str], ...] = ()
+    triage: bool = False
+
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample(timedelta(minutes=48), "Weekly CAC up 340% on the exec dashboard", S1, "cac-dashboard", REPORT,
+           "CAC for week 47 shows $412 instead of ~$95; the 11 AM business review uses it.", "maya",
+           timedelta(hours=9), (
+               (3, "maya", "note", "Asked #data-incidents to stop DMing; updates here every 30 min.", ""),
+               (9, "lukas", "note", "stg_ad_spend row count normal; new-customer count dropped 78% on Sunday.", ""),
+               (21, "maya", "status", "identified", "CRM export delivered a partial file (schema change upstream)."),
+               (26, "maya", "eta", "Backfill done by 10:45", ""),
+           )),
+    Sample(timedelta(hours=3, minutes=10), "Meta spend export missing for yesterday", S2, "meta-ads-api", ALERT,
+           "Marketing ROI dashboard understates spend for Nov 26.", "tom", timedelta(hours=14), (
+               (5, "tom", "note", "API returns 200 with an empty page since a token rotation.", ""),
+           )),
+    Sample(timedelta(minutes=12), "Dashboard shows no data for Brazil", S3, "marketing-roi-dashboard", REPORT,
+           "One region blank; other regions fine.", "priya", timedelta(hours=2), (), True),
+    Sample(timedelta(minutes=35), "dbt source freshness: stg_ad_spend stale 26h", S2, "stg-ad-spend", ALERT,
+           "", "maya", timedelta(hours=26), (), True),
+    Sample(timedelta(hours=6), "fct_weekly_cac duplicated rows after re-run", S2, "fct-weekly-cac", ALERT,
+           "Weekly CAC halved for weeks 44-46 in ad-hoc queries.", "priya", timedelta(hours=1), (
+               (15, "priya", "status", "identified", "Non-idempotent insert in the re-run path."),
+               (80, "priya", "status", "monitoring", "Deduplicated and switched to MERGE; watching next run."),
+           )),
+    Sample(timedelta(days=1, hours=4), "Google Ads currency field changed to micros", S1, "google-ads-api", ALERT,
+           "Spend inflated 1,000,000× in stg_ad_spend; CAC dashboard unusable.", "tom", timedelta(hours=5), (
+               (10, "grace", "note", "Paging Lukas as SME for the ads connectors.", ""),
+               (30, "lukas", "status", "identified", "API v17 returns cost_micros; connector assumed units."),
+               (95, "lukas", "status", "monitoring", "Connector patched, 3 days backfilled."),
+               (190, "tom", "status", "resolved", "Numbers match the Ads UI for the last 14 days."),
+           )),
+    Sample(timedelta(days=3), "New-customer counts off by one day (time zone)", S2, "stg-new-customers", REPORT,
+           "Daily signups shifted a day for EU customers.", "priya", timedelta(days=2), (
+               (40, "priya", "status", "identified", "CRM export switched to local time."),
+               (300, "priya", "status", "resolved", "Normalised to UTC in staging; backfilled 30 days."),
+           )),
+    Sample(timedelta(days=9), "CAC pipeline failed silently on Sunday", S2, "cac-pipeline", REPORT,
+           "Monday dashboard showed last week's CAC.", "maya", timedelta(hours=30), (
+               (20, "maya", "status", "identified", "Orchestrator marked the run success after a skipped task."),
+               (120, "maya", "status", "resolved", "Re-ran; alert added for skipped tasks."),
+               (2880, "grace", "status", "closed", "Post-mortem reviewed with the pilot team."),
+           )),
+    Sample(timedelta(days=14), "Stale CAC tile after warehouse maintenance", S3, "cac-dashboard", ALERT,
+           "Tile cached for 36h; workaround: refresh manually.", "tom", timedelta(hours=36), (
+               (30, "tom", "status", "resolved", "Cache TTL reset."),
+               (60, "tom", "status", "closed", ""),
+           )),
+    Sample(timedelta(days=2), "Spike in signups is a real campaign, not a bug", S3, "stg-new-customers", REPORT,
+           "", "priya", timedelta(hours=3), (
+               (25, "priya", "status", "dismissed", "Confirmed with Growth: Black Friday campaign launched."),
+           ), True),
+    Sample(timedelta(hours=20), "Marketing ROI numbers disagree with finance sheet", S3, "marketing-roi-dashboard", REPORT,
+           "Finance sees 4% lower spend for October.", "tom", timedelta(days=5), (
+               (60, "tom", "note", "Finance sheet excludes agency fees; checking definitions with Omar.", ""),
+           )),
+    Sample(timedelta(days=20), "CRM export truncated at 50k rows", S1, "crm-signups", ALERT,
+           "New customers undercounted by 30%; CAC inflated on the exec dashboard.", "maya", timedelta(hours=7), (
+               (12, "maya", "status", "identified", "Vendor API silently paginates at 50k."),
+               (150, "maya", "status", "resolved", "Pagination implemented; backfill complete, no data lost."),
+               (4320, "grace", "status", "closed", "Post-mortem complete; 3 action items tracked."),
+           )),
+    Sample(timedelta(hours=1, minutes=30), "Ad spend for TikTok campaigns missing", S2, "stg-ad-spend", REPORT,
+           "New TikTok channel not mapped; CAC excludes its spend.", "maya", timedelta(days=1), (
+               (8, "maya", "ic", "lukas", ""),
+               (14, "lukas", "severity", "SEV-2", "Affects the CAC dashboard used in weekly review."),
+           )),
+    Sample(timedelta(days=5), "Weekly CAC job ran twice", S3, "cac-pipeline", ALERT,
+           "Duplicate Slack report; data unaffected.", "priya", timedelta(minutes=30), (
+               (10, "priya", "status", "resolved", "Scheduler retry after a timeout; made the job idempotent."),
+           )),
+    Sample(timedelta(days=30), "Warehouse credentials expired, all loads failed", S1, "cac-pipeline", ALERT,
+           "Every dashboard stale for 6 hours.", "tom", timedelta(hours=6), (
+               (5, "tom", "status", "identified", "Service account key expired."),
+               (25, "tom", "status", "resolved", "Key rotated; loads caught up."),
+           )),
+)
+
+
+def seed_samples(database: Database, config: Config, now: datetime) -> int:
+    """Write the samples into `database` as if they had happened before `now`."""
+    clock = FrozenClock(now)
+    count = 0
+    with database.write():  # all or nothing: a half-seeded demo would be confusing
+        count = _replay(database, config, clock, now)
+    return count
+
+
+def _replay(database: Database, config: Config, clock: FrozenClock, now: datetime) -> int:
+    count = 0
+    for sample in SAMPLES:
+        detected = now - sample.ago
+        clock.set(detected)  # replay history at its own time
+        service = IncidentService(database, config, clock, sample.ic)
+        started = None if sample.triage else detected - sample.went_bad_before
+        incident = service.declare(Declaration(
+            title=sample.title,
+            severity=Severity.SEV3 if sample.script and sample.script[-1][2] == "severity" else sample.severity,
+            asset=sample.asset,
+            source=sample.source,
+            impact=sample.impact,
+            started_at=started,
+            ic=sample.ic,
+            status=Status.TRIAGE if sample.triage else Status.INVESTIGATING,
+        ))
+        assert incident.id is not None
+        for minutes, actor, action, argument, reason in sample.script:
+            clock.set(detected + timedelta(minutes=minutes))
+            service.actor = actor
+            if action == "note":
+                service.add_note(incident.id, argument)
+            elif action == "status":
+                service.change_status(incident.id, Status(argument), reason)
+            elif action == "severity":
+                service.change_severity(incident.id, Severity(argument), reason)
+            elif action == "eta":
+                service.set_eta(incident.id, argument)
+            elif action == "ic":
+                service.assign_ic(incident.id, argument)
+        count += 1
+    return count

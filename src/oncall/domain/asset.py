@@ -1,0 +1,38 @@
+"""Data assets (dashboards, tables, pipelines, source APIs) and the lineage between them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AssetKind(str, Enum):
+    DASHBOARD = "dashboard"
+    TABLE = "table"
+    PIPELINE = "pipeline"
+    SOURCE = "source"
+    MODEL = "model"
+
+
+class Criticality(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+
+
+class Asset(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(min_length=1)
+    kind: AssetKind
+    owner: str = ""
+    criticality: Criticality = Criticality.MEDIUM
+    upstream: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+def downstream_of(asset_id: str, assets: list[Asset]) -> list[Asset]:
+    """Assets that read from `asset_id`: the people to tell when it breaks."""
+    return [asset for asset in assets if asset_id in asset.upstream]

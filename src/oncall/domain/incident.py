@@ -1,0 +1,89 @@
+"""An incident and its timeline events, as the console, the command line and the sync see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+
+
+class DetectionSource(str, Enum):
+    ALERT = "alert"
+    USER_REPORT = "user_report"
+    DRILL = "drill"
+
+    @classmethod
+    def parse(cls, text: str) -> "DetectionSource":
+        cleaned = text.strip().lower().replace("-", "_")
+        for source in cls:
+            if source.value == cleaned:
+                return source
+        allowed = ", ".join(s.value for s in cls)
+        raise ValueError(f"unknown detection source {text!r}: use one of {allowed}")
+
+
+class EventKind(str, Enum):
+    DECLARED = "declared"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    NOTE = "note"
+    IMPACT_CHANGED = "impact_changed"
+    ETA_CHANGED = "eta_changed"
+    IC_ASSIGNED = "ic_assigned"
+    STARTED_AT_CHANGED = "started_at_changed"
+    CLOSE_OVERRIDE = "close_override"
+
+
+class Incident(BaseModel):
+    """One incident. `id` is None until the store gives it one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    severity: Severity
+    status: Status = Status.TRIAGE
+    asset: str = Field(min_length=1)
+    source: DetectionSource = DetectionSource.USER_REPORT
+    impact: str = ""
+    eta: str = ""
+    ic: str | None = None
+    is_drill: bool = False
+    started_at: datetime | None = None
+    detected_at: datetime
+    declared_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime
+
+    @field_validator("title")
+    @classmethod
+    def _title_has_text(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("title is empty")
+        return value
+
+    @property
+    def ref(self) -> str:
+        """How people name it: INC-42."""
+        return f"INC-{self.id}" if self.id is not None else "INC-?"
+
+
+class TimelineEvent(BaseModel):
+    """One line of an incident's append-only timeline: who did what, when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    incident_id: int
+    at: datetime
+    actor: str
+    kind: EventKind
+    text: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,204 @@
+"""Declare, change status or severity, add notes, edit impact, ETA and start time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oncall.domain.clock import Clock, to_text
+from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
+from oncall.domain.rules import RuleViolation, check_severity_change, check_transition
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+from oncall.store.db import Database
+from oncall.store.incidents import IncidentRepository
+from oncall.store.timeline import TimelineRepository
+from oncall.workspace.config import Config
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a person fills in to declare an incident."""
+
+    title: str
+    severity: Severity
+    asset: str
+    source: DetectionSource = DetectionSource.USER_REPORT
+    impact: str = ""
+    started_at: datetime | None = None
+    ic: str | None = None
+    status: Status = Status.INVESTIGATING
+
+
+class IncidentService:
+    def __init__(self, database: Database, config: Config, clock: Clock, actor: str) -> None:
+        self.db = database
+        self.config = config
+        self.clock = clock
+        self.actor = actor
+        self.incidents = IncidentRepository(database)
+        self.timeline = TimelineRepository(database)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, incident_id: int) -> Incident:
+        return self.incidents.get(incident_id)
+
+    def events(self, incident_id: int) -> list[TimelineEvent]:
+        return self.timeline.for_incident(incident_id)
+
+    def on_call(self) -> str | None:
+        rotation = self.config.rotation
+        return rotation.on_call(self.clock.now()) if rotation else None
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def declare(self, declaration: Declaration) -> Incident:
+        self._check_asset(declaration.asset)
+        now = self.clock.now()
+        if declaration.started_at and declaration.started_at > now:
+            raise RuleViolation(f"started-at {to_text(declaration.started_at)} is in the future")
+        if declaration.ic and self.config.people and not self.config.person(declaration.ic):
+            raise RuleViolation(f"{declaration.ic!r} is not on the roster; known: {self._roster_ids()}")
+        ic = declaration.ic or self.on_call() or self.actor
+        is_triage = declaration.status is Status.TRIAGE
+        incident = Incident(
+            title=declaration.title,
+            severity=declaration.severity,
+            status=declaration.status,
+            asset=declaration.asset,
+            source=declaration.source,
+            impact=declaration.impact.strip(),
+            ic=ic,
+            is_drill=declaration.source is DetectionSource.DRILL,
+            started_at=declaration.started_at,
+            detected_at=now,
+            declared_at=None if is_triage else now,
+            updated_at=now,
+        )
+        with self.db.write():
+            incident = self.incidents.insert(incident)
+            self._record(incident, EventKind.DECLARED, _declared_text(incident), {
+                "severity": incident.severity.value,
+                "status": incident.status.value,
+                "asset": incident.asset,
+                "source": incident.source.value,
+            })
+            self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
+        return incident
+
+    def change_status(self, incident_id: int, new: Status, reason: str = "") -> Incident:
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            check_transition(incident.status, new, incident.severity, reason)
+            now = self.clock.now()
+            changes: dict[str, Any] = {"status": new, "updated_at": now}
+            if new is Status.RESOLVED:
+                changes["resolved_at"] = now
+            elif new is Status.CLOSED:
+                changes["closed_at"] = now
+            elif new in (Status.INVESTIGATING, Status.IDENTIFIED) and incident.declared_at is None:
+                changes["declared_at"] = now  # leaving triage is the moment of declaring
+            if incident.status is Status.RESOLVED and new is Status.INVESTIGATING:
+                changes["resolved_at"] = None  # reopened
+            updated = incident.model_copy(update=changes)
+            self.incidents.save(updated)
+            text = f"{incident.status.value} → {new.value}" + (f": {reason.strip()}" if reason.strip() else "")
+            self._record(updated, EventKind.STATUS_CHANGED, text, {
+                "from": incident.status.value, "to": new.value, "reason": reason.strip(),
+            })
+            if new is Status.CLOSED and incident.severity in (Severity.SEV1, Severity.SEV2):
+                self._record(updated, EventKind.CLOSE_OVERRIDE,
+                             f"closed before the post-mortem was complete: {reason.strip()}",
+                             {"reason": reason.strip()})
+        return updated
+
+    def change_severity(self, incident_id: int, new: Severity, reason: str) -> Incident:
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            check_severity_change(incident.severity, new, reason)
+            updated = incident.model_copy(update={"severity": new, "updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            self._record(updated, EventKind.SEVERITY_CHANGED,
+                         f"{incident.severity.value} → {new.value}: {reason.strip()}",
+                         {"from": incident.severity.value, "to": new.value, "reason": reason.strip()})
+        return updated
+
+    def add_note(self, incident_id: int, text: str) -> TimelineEvent:
+        text = text.strip()
+        if not text:
+            raise RuleViolation("the note is empty")
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            updated = incident.model_copy(update={"updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            return self._record(updated, EventKind.NOTE, text, {})
+
+    def set_impact(self, incident_id: int, impact: str) -> Incident:
+        return self._edit_text(incident_id, "impact", impact, EventKind.IMPACT_CHANGED, "impact")
+
+    def set_eta(self, incident_id: int, eta: str) -> Incident:
+        return self._edit_text(incident_id, "eta", eta, EventKind.ETA_CHANGED, "ETA")
+
+    def set_started_at(self, incident_id: int, started_at: datetime) -> Incident:
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            if started_at > self.clock.now():
+                raise RuleViolation(f"started-at {to_text(started_at)} is in the future")
+            if incident.declared_at and started_at > incident.declared_at:
+                raise RuleViolation("started-at cannot be after the incident was declared")
+            updated = incident.model_copy(update={"started_at": started_at, "updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            self._record(updated, EventKind.STARTED_AT_CHANGED, f"data went bad at {to_text(started_at)}",
+                         {"from": to_text(incident.started_at) if incident.started_at else None,
+                          "to": to_text(started_at)})
+        return updated
+
+    def assign_ic(self, incident_id: int, person_id: str) -> Incident:
+        if self.config.people and not self.config.person(person_id):
+            raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            if incident.ic == person_id:
+                raise RuleViolation(f"{person_id} is already Incident Commander")
+            updated = incident.model_copy(update={"ic": person_id, "updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            self._record(updated, EventKind.IC_ASSIGNED,
+                         f"IC handed from {incident.ic or 'nobody'} to {person_id}",
+                         {"from": incident.ic, "ic": person_id})
+        return updated
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _edit_text(self, incident_id: int, field: str, value: str, kind: EventKind, label: str) -> Incident:
+        value = value.strip()
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            if getattr(incident, field) == value:
+                raise RuleViolation(f"the {label} is already {value!r}")
+            updated = incident.model_copy(update={field: value, "updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            self._record(updated, kind, f"{label}: {value or '(cleared)'}", {"from": getattr(incident, field), "to": value})
+        return updated
+
+    def _record(self, incident: Incident, kind: EventKind, text: str, data: dict[str, Any]) -> TimelineEvent:
+        assert incident.id is not None
+        event = TimelineEvent(incident_id=incident.id, at=self.clock.now(), actor=self.actor,
+                              kind=kind, text=text, data=data)
+        return self.timeline.append(event)
+
+    def _check_asset(self, asset: str) -> None:
+        if not asset.strip():
+            raise RuleViolation("an incident needs an affected asset")
+        if self.config.assets and not self.config.asset(asset):
+            known = ", ".join(a.id for a in self.config.assets)
+            raise RuleViolation(f"unknown asset {asset!r}; known assets: {known}")
+
+    def _roster_ids(self) -> str:
+        return ", ".join(p.id for p in self.config.people)
+
+
+def _declared_text(incident: Incident) -> str:
+    verb = "opened for triage" if incident.status is Status.TRIAGE else "declared"
+    return f"{incident.severity.value} {verb} on {incident.asset} ({incident.source.value})"

@@ -1,0 +1,72 @@
+"""Opening the database: WAL, a busy timeout, foreign keys, and the migrations applied in order."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from oncall.store.migrations import apply_migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One connection to the oncall database, with explicit write transactions.
+
+    The connection is in autocommit mode; `write()` takes the write lock up front
+    (BEGIN IMMEDIATE) so two processes never deadlock upgrading a read to a write.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path
+        self.utils = sqlite_utils.Database(conn)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        if self.conn.in_transaction:
+            # Nested use joins the outer transaction.
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: a cheap way to notice outside writes."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_database(path: Path | str, *, check_same_thread: bool = False) -> Database:
+    """Open (creating if needed) the database at `path` and bring its schema up to date."""
+    memory = str(path) == ":memory:"
+    db_path = None if memory else Path(path)
+    if db_path is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        str(path),
+        isolation_level=None,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=check_same_thread,
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not memory:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    database = Database(conn, db_path)
+    apply_migrations(database)
+    return database

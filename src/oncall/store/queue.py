@@ -1,0 +1,211 @@
+"""The incident queue as SQL: one filtered, ordered window at a time, never the whole history.
+
+Without search text the `incidents_queue` index gives the order. With search text the FTS5 table
+`queue_search` answers: its rowid *is* the queue order (see migration 0001), so the first page of
+80,000 matches costs as little as the first page of ten. Status and severity filters become column
+filters in the same FTS query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+from oncall.store.db import Database
+
+QUEUE_ORDER = "queue_group, severity_rank, updated_at DESC, id DESC"
+QUEUE_COLUMNS = "id, severity, status, title, asset, ic, detected_at, updated_at, is_drill"
+ID_BITS = 16_777_215  # the low 24 bits of a queue_search rowid hold (ID_BITS - incident id)
+
+_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: frozenset[Status] = field(default_factory=frozenset)
+    severities: frozenset[Severity] = field(default_factory=frozenset)
+    text: str = ""
+
+    def describe(self) -> str:
+        parts = []
+        if self.statuses:
+            parts.append("status " + "/".join(sorted(s.value for s in self.statuses)))
+        if self.severities:
+            parts.append("severity " + "/".join(sorted(s.value for s in self.severities)))
+        if self.text.strip():
+            parts.append(f"matching “{self.text.strip()}”")
+        return ", ".join(parts) if parts else "all incidents"
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    severity: str
+    status: str
+    title: str
+    asset: str
+    ic: str | None
+    detected_at: str
+    updated_at: str
+    is_drill: bool
+
+
+def fts_query(flt: QueueFilter) -> str | None:
+    """The FTS5 query for a filter with search text, or None when there is no text to search.
+
+    Every typed word must match (the last one as a prefix, for search-as-you-type) in the title,
+    impact, asset or IC. Words are quoted, so punctuation or FTS operators typed into the search
+    box can never cause a syntax error.
+    """
+    words = _WORD.findall(flt.text)
+    if not words:
+        return None
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    parts = ["{title impact asset ic} : (" + " ".join(quoted) + ")"]
+    if flt.statuses:
+        parts.append("status : (" + " OR ".join(f'"{s.value}"' for s in sorted(flt.statuses)) + ")")
+    if flt.severities:
+        tokens = (s.value.replace("-", "").lower() for s in sorted(flt.severities))
+        parts.append("severity : (" + " OR ".join(f'"{t}"' for t in tokens) + ")")
+    return " AND ".join(parts)
+
+
+def _reference(flt: QueueFilter) -> int | None:
+    match = _REF.match(flt.text.strip())
+    return int(match.group(1)) if match else None
+
+
+def _where(flt: QueueFilter) -> tuple[str, list]:
+    """The WHERE clause for the index path (no search text)."""
+    clauses: list[str] = []
+    params: list = []
+    if flt.statuses:
+        clauses.append(f"status IN ({', '.join('?' for _ in flt.statuses)})")
+        params.extend(sorted(s.value for s in flt.statuses))
+    if flt.severities:
+        clauses.append(f"severity IN ({', '.join('?' for _ in flt.severities)})")
+        params.extend(sorted(s.value for s in flt.severities))
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+class QueueReader:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    def count(self, flt: QueueFilter) -> int:
+        query = fts_query(flt)
+        if query is None:
+            where, params = _where(flt)
+            return self.db.conn.execute(f"SELECT count(*) FROM incidents {where}", params).fetchone()[0]
+        found = self.db.conn.execute("SELECT count(*) FROM queue_search WHERE queue_search MATCH ?", (query,))
+        total = found.fetchone()[0]
+        reference = self._referenced_but_unmatched(flt, query)
+        return total + (1 if reference is not None else 0)
+
+    def window(self, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
+        query = fts_query(flt)
+        if query is None:
+            where, params = _where(flt)
+            rows = self.db.conn.execute(
+                f"SELECT {QUEUE_COLUMNS} FROM incidents {where} ORDER BY {QUEUE_ORDER} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            return [_row(row) for row in rows]
+        ids: list[int] = []
+        reference = self._referenced_but_unmatched(flt, query)
+        if reference is not None:
+            # Typing an incident number finds that incident first, then any text matches.
+            if offset == 0:
+                ids.append(reference)
+                limit -= 1
+            else:
+                offset -= 1
+        ids.extend(
+            ID_BITS - (key & ID_BITS)
+            for (key,) in self.db.conn.execute(
+                "SELECT rowid FROM queue_search WHERE queue_search MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
+                (query, max(limit, 0), offset),
+            )
+        )
+        return self._rows_by_id(ids)
+
+    def position_of(self, flt: QueueFilter, incident_id: int) -> int | None:
+        """Where an incident stands in the filtered queue, so the console can select it."""
+        query = fts_query(flt)
+        if query is None:
+            where, params = _where(flt)
+            row = self.db.conn.execute(
+                f"SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {QUEUE_ORDER}) - 1 AS n "
+                f"FROM incidents {where}) WHERE id = ?",
+                [*params, incident_id],
+            ).fetchone()
+            return row[0] if row else None
+        if self._referenced_but_unmatched(flt, query) == incident_id:
+            return 0
+        key = self._key_of(incident_id)
+        if key is None:
+            return None
+        matched = self.db.conn.execute(
+            "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid = ?", (query, key)
+        ).fetchone()[0]
+        if not matched:
+            return None
+        before = self.db.conn.execute(
+            "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid < ?", (query, key)
+        ).fetchone()[0]
+        return before + (1 if self._referenced_but_unmatched(flt, query) is not None else 0)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _referenced_but_unmatched(self, flt: QueueFilter, query: str) -> int | None:
+        """An incident named by number (`42`, `INC-42`) that passes the filters but not the text."""
+        reference = _reference(flt)
+        if reference is None:
+            return None
+        row = self.db.conn.execute("SELECT status, severity FROM incidents WHERE id = ?", (reference,)).fetchone()
+        if row is None:
+            return None
+        if flt.statuses and Status(row["status"]) not in flt.statuses:
+            return None
+        if flt.severities and Severity(row["severity"]) not in flt.severities:
+            return None
+        key = self._key_of(reference)
+        text_match = self.db.conn.execute(
+            "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid = ?", (query, key)
+        ).fetchone()[0]
+        return None if text_match else reference
+
+    def _key_of(self, incident_id: int) -> int | None:
+        row = self.db.conn.execute(
+            "SELECT (queue_group << 59) | (severity_rank << 57) "
+            "| ((4102444800 - CAST(strftime('%s', updated_at) AS INTEGER)) << 24) | (? - id) "
+            "FROM incidents WHERE id = ?",
+            (ID_BITS, incident_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _rows_by_id(self, ids: list[int]) -> list[QueueRow]:
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.conn.execute(f"SELECT {QUEUE_COLUMNS} FROM incidents WHERE id IN ({marks})", ids).fetchall()
+        by_id = {row["id"]: _row(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+
+def _row(row) -> QueueRow:
+    return QueueRow(
+        id=row["id"],
+        severity=row["severity"],
+        status=row["status"],
+        title=row["title"],
+        asset=row["asset"],
+        ic=row["ic"],
+        detected_at=row["detected_at"],
+        updated_at=row["updated_at"],
+        is_drill=bool(row["is_drill"]),
+    )

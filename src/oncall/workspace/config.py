@@ -1,0 +1,205 @@
+"""oncall.toml, read into pydantic models.
+
+Loading is forgiving by design: a broken entry (one person, one asset, an unknown key) is
+reported with the file, line and key and what was expected, and the rest still loads, so one
+mistake never stops the console from starting. Only unreadable TOML loses the whole file,
+and then the message says where the syntax broke.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from oncall.domain.asset import Asset
+from oncall.domain.people import Person, Rotation
+from oncall.workspace.sync_config import JiraConfig, SlackConfig
+
+CONFIG_NAME = "oncall.toml"
+
+
+class WorkspaceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "oncall workspace"
+    database: str = ""  # relative to the workspace folder; empty means the user's data directory
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(frozen=False)
+
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    people: list[Person] = Field(default_factory=list)
+    rotation: Rotation | None = None
+    assets: list[Asset] = Field(default_factory=list)
+    jira: JiraConfig | None = None
+    slack: SlackConfig | None = None
+
+    def person(self, person_id: str | None) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def asset(self, asset_id: str) -> Asset | None:
+        return next((a for a in self.assets if a.id == asset_id), None)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a workspace file, said so a person can go and fix it."""
+
+    file: Path
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ConfigError(Exception):
+    """The file cannot be used at all (it is missing or not TOML)."""
+
+    def __init__(self, problem: ConfigProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "workspace": WorkspaceSettings,
+    "rotation": Rotation,
+    "jira": JiraConfig,
+    "slack": SlackConfig,
+}
+_LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset}
+
+
+def load_config(path: Path) -> tuple[Config, list[ConfigProblem]]:
+    """Read `oncall.toml`; return what loaded and every problem found."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(ConfigProblem(path, None, "", "no such file; create one with `oncall init`")) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(ConfigProblem(path, None, "", f"cannot read it: {error}")) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = _line_of_decode_error(error)
+        raise ConfigError(ConfigProblem(path, line, "", f"not valid TOML: {error}")) from None
+    return parse_config(raw, path, text)
+
+
+def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Config, list[ConfigProblem]]:
+    locator = _Locator(text)
+    problems: list[ConfigProblem] = []
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _SECTIONS:
+            model = _SECTIONS[key]
+            try:
+                values[key] = model.model_validate(value)
+            except ValidationError as error:
+                problems.extend(_problems(error, path, key, locator.section(key)))
+        elif key in _LISTS:
+            model = _LISTS[key]
+            if not isinstance(value, list):
+                problems.append(ConfigProblem(path, locator.key(key), key, f"expected [[{key}]] entries, found {type(value).__name__}"))
+                continue
+            entries = []
+            for index, entry in enumerate(value):
+                try:
+                    entries.append(model.model_validate(entry))
+                except ValidationError as error:
+                    label = f"{key}[{index}]"
+                    problems.extend(_problems(error, path, label, locator.array_entry(key, index)))
+            values[key] = entries
+        else:
+            known = ", ".join(sorted([*_SECTIONS, *_LISTS]))
+            problems.append(ConfigProblem(path, locator.key(key), key, f"unknown key; known keys are {known}"))
+    config = Config(**values)
+    problems.extend(_cross_checks(config, path, locator))
+    return config, problems
+
+
+def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[ConfigProblem]:
+    problems = []
+    people = {p.id for p in config.people}
+    assets = {a.id for a in config.assets}
+    for kind, ids in (("people", [p.id for p in config.people]), ("assets", [a.id for a in config.assets])):
+        seen: set[str] = set()
+        for item_id in ids:
+            if item_id in seen:
+                problems.append(ConfigProblem(path, locator.find(f'"{item_id}"'), kind, f"id {item_id!r} appears twice"))
+            seen.add(item_id)
+    if config.rotation:
+        for person_id in config.rotation.people:
+            if person_id not in people:
+                problems.append(ConfigProblem(path, locator.find(f'"{person_id}"'), "rotation.people", f"{person_id!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'})"))
+    for asset in config.assets:
+        for upstream in asset.upstream:
+            if upstream not in assets:
+                problems.append(ConfigProblem(path, locator.find(f'"{upstream}"'), f"assets.{asset.id}.upstream", f"{upstream!r} is not a known asset id"))
+        if asset.owner and asset.owner not in people:
+            problems.append(ConfigProblem(path, locator.find(f'"{asset.owner}"'), f"assets.{asset.id}.owner", f"{asset.owner!r} is not on the roster"))
+    return problems
+
+
+def _problems(error: ValidationError, path: Path, prefix: str, line: int | None) -> list[ConfigProblem]:
+    found = []
+    for detail in error.errors():
+        loc = ".".join(str(part) for part in detail["loc"])
+        key = f"{prefix}.{loc}" if loc else prefix
+        message = detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif detail["type"] == "missing":
+            message = "required value is missing"
+        given = detail.get("input")
+        if detail["type"] not in ("missing", "extra_forbidden") and not isinstance(given, (dict, list)):
+            message += f" (got {given!r})"
+        found.append(ConfigProblem(path, line, key, message))
+    return found
+
+
+class _Locator:
+    """Finds the line a key or table starts on, so messages can point at it."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def find(self, needle: str) -> int | None:
+        for number, line in enumerate(self.lines, start=1):
+            if needle in line and not line.lstrip().startswith("#"):
+                return number
+        return None
+
+    def key(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[\[?\s*{re.escape(key)}\s*\]\]?|{re.escape(key)}\s*=)")
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                return number
+        return None
+
+    def section(self, key: str) -> int | None:
+        return self.key(key)
+
+    def array_entry(self, key: str, index: int) -> int | None:
+        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(key)}\s*\]\]")
+        count = -1
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                count += 1
+                if count == index:
+                    return number
+        return None
+
+
+def _line_of_decode_error(error: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(error))
+    return int(match.group(1)) if match else None

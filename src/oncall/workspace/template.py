@@ -1,0 +1,47 @@
+"""The commented oncall.toml that `oncall init` writes."""
+
+WORKSPACE_TEMPLATE = """\
+# oncall workspace configuration. Keep this folder in git; review changes like code.
+# Never put secrets here: tokens come from ONCALL_JIRA_TOKEN and ONCALL_SLACK_TOKEN.
+
+[workspace]
+name = "My data team"
+# Where the local database lives, relative to this folder. Unset: the user's data directory.
+# database = "state/oncall.db"
+
+# ---- The roster: everyone who can take a role. Roles: ic, sme, lead, pm ----
+# [[people]]
+# id = "ana"                      # lowercase, used on the command line
+# name = "Ana Lopez"
+# email = "ana@example.com"
+# slack_id = "U01234567"          # lets oncall mention them in Slack
+# team = "Data Engineering"
+# roles = ["ic", "sme"]
+
+# ---- Who is on call: a round-robin rotation. The IC defaults to this person ----
+# [rotation]
+# start = 2026-01-05T09:00:00Z    # when the first shift began
+# shift_days = 7
+# people = ["ana"]
+
+# ---- Data assets and lineage. kind: dashboard, table, pipeline, source, model ----
+# ---- criticality: critical, high, medium. upstream: ids this asset reads from  ----
+# [[assets]]
+# id = "orders-table"
+# name = "orders (warehouse table)"
+# kind = "table"
+# owner = "ana"
+# criticality = "high"
+# upstream = []
+
+# ---- Sync (optional; without these the console works fully offline) ----
+# [jira]
+# server = "https://your-team.atlassian.net"
+# project = "DATA"
+# email = "bot@example.com"
+# issue_type = "Incident"
+# deployment = "cloud"            # or "server"
+
+# [slack]
+# channel = "#data-incidents"
+"""
