@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Role(str, Enum):
@@ -43,6 +43,13 @@ class Rotation(BaseModel):
     start: datetime
     shift_days: int = Field(default=7, ge=1)
     people: list[str] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_utc(cls, value: datetime) -> datetime:
+        # `start = 2026-01-05T09:00:00` (no offset) in oncall.toml means UTC, like every time here;
+        # left naive it could not be compared with the clock and every declare would crash.
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
     def on_call(self, at: datetime) -> str | None:
         if not self.people:
