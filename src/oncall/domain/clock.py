@@ -48,7 +48,16 @@ def parse_moment(text: str, clock: Clock) -> datetime:
     """Read a moment a person typed: ISO 8601 (`2026-11-27T09:30`, `...Z`, `...+01:00`),
     `HH:MM` (today, UTC), or a relative `-45m`, `-2h`, `-1d`."""
     text = text.strip()
-    now = clock.now()
+    try:
+        return _parse_moment(text, clock.now())
+    except (ValueError, OverflowError):
+        # `25:00`, `-99999999d` or no time at all: say what would be read, not Python's complaint.
+        raise ValueError(
+            f"cannot read {text!r} as a time: use ISO 8601 (2026-11-27T09:30Z), HH:MM, or -45m / -2h / -1d"
+        ) from None
+
+
+def _parse_moment(text: str, now: datetime) -> datetime:
     if text.lower() == "now":
         return now
     if text.startswith("-") and text[-1:] in ("m", "h", "d") and text[1:-1].isdigit():
@@ -59,12 +68,7 @@ def parse_moment(text: str, clock: Clock) -> datetime:
         hour, minute = text.split(":")
         if hour.isdigit() and minute.isdigit():
             return now.replace(hour=int(hour), minute=int(minute), second=0)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"cannot read {text!r} as a time: use ISO 8601 (2026-11-27T09:30Z), HH:MM, or -45m / -2h / -1d"
-        ) from None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(microsecond=0)
