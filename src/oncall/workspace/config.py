@@ -105,7 +105,7 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
             try:
                 values[key] = model.model_validate(value)
             except ValidationError as error:
-                problems.extend(_problems(error, path, key, locator.section(key)))
+                problems.extend(_problems(error, path, key, locator, locator.section(key)))
         elif key in _LISTS:
             model = _LISTS[key]
             if not isinstance(value, list):
@@ -117,7 +117,7 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
                     entries.append(model.model_validate(entry))
                 except ValidationError as error:
                     label = f"{key}[{index}]"
-                    problems.extend(_problems(error, path, label, locator.array_entry(key, index)))
+                    problems.extend(_problems(error, path, label, locator, locator.array_entry(key, index)))
             values[key] = entries
         else:
             known = ", ".join(sorted([*_SECTIONS, *_LISTS]))
@@ -132,28 +132,36 @@ def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[Confi
     people = {p.id for p in config.people}
     assets = {a.id for a in config.assets}
     for kind, ids in (("people", [p.id for p in config.people]), ("assets", [a.id for a in config.assets])):
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for item_id in ids:
             if item_id in seen:
-                problems.append(ConfigProblem(path, locator.find(f'"{item_id}"'), kind, f"id {item_id!r} appears twice"))
-            seen.add(item_id)
+                # Point at the repeated entry, not the first one.
+                line = locator.entry_with_id(kind, item_id, occurrence=seen[item_id])
+                problems.append(ConfigProblem(path, line, kind, f"id {item_id!r} appears twice"))
+            seen[item_id] = seen.get(item_id, 0) + 1
     if config.rotation:
+        rotation = locator.section("rotation")
         for person_id in config.rotation.people:
             if person_id not in people:
-                problems.append(ConfigProblem(path, locator.find(f'"{person_id}"'), "rotation.people", f"{person_id!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'})"))
+                problems.append(ConfigProblem(path, locator.value_in(rotation, person_id), "rotation.people", f"{person_id!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'})"))
     for asset in config.assets:
+        entry = locator.entry_with_id("assets", asset.id)
         for upstream in asset.upstream:
             if upstream not in assets:
-                problems.append(ConfigProblem(path, locator.find(f'"{upstream}"'), f"assets.{asset.id}.upstream", f"{upstream!r} is not a known asset id"))
+                problems.append(ConfigProblem(path, locator.value_in(entry, upstream), f"assets.{asset.id}.upstream", f"{upstream!r} is not a known asset id"))
         if asset.owner and asset.owner not in people:
-            problems.append(ConfigProblem(path, locator.find(f'"{asset.owner}"'), f"assets.{asset.id}.owner", f"{asset.owner!r} is not on the roster"))
+            problems.append(ConfigProblem(path, locator.value_in(entry, asset.owner), f"assets.{asset.id}.owner", f"{asset.owner!r} is not on the roster"))
     return problems
 
 
-def _problems(error: ValidationError, path: Path, prefix: str, line: int | None) -> list[ConfigProblem]:
+def _problems(
+    error: ValidationError, path: Path, prefix: str, locator: "_Locator", table: int | None
+) -> list[ConfigProblem]:
+    """One problem per validation error, on the line of the key it is about (else the table's)."""
     found = []
     for detail in error.errors():
         loc = ".".join(str(part) for part in detail["loc"])
+        line = locator.key_in(table, str(detail["loc"][0])) if detail["loc"] else table
         key = f"{prefix}.{loc}" if loc else prefix
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
@@ -189,15 +197,42 @@ class _Locator:
     def section(self, key: str) -> int | None:
         return self.key(key)
 
-    def array_entry(self, key: str, index: int) -> int | None:
+    def _table_body(self, start: int) -> range:
+        """The line numbers after the header on line `start`, up to the next table header."""
+        end = start
+        while end < len(self.lines) and not re.match(r"^\s*\[", self.lines[end]):
+            end += 1
+        return range(start + 1, end + 1)
+
+    def key_in(self, table: int | None, key: str) -> int | None:
+        """The line of `key = ...` in the table whose header is on line `table`, else that header."""
+        if table is None:
+            return None
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        return next((n for n in self._table_body(table) if pattern.match(self.lines[n - 1])), table)
+
+    def value_in(self, table: int | None, value: str) -> int | None:
+        """The line in that table where the string `value` is written, else its header."""
+        if table is None:
+            return self.find(f'"{value}"')
+        pattern = re.compile(rf"[\"']{re.escape(value)}[\"']")
+        return next((n for n in self._table_body(table) if pattern.search(self.lines[n - 1])), table)
+
+    def entry_with_id(self, key: str, item_id: str, occurrence: int = 0) -> int | None:
+        """The `id = ...` line of the `[[key]]` entry with that id (the nth one, if repeated)."""
+        pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(item_id)}[\"']")
+        found = [
+            n for start in self._entries(key) for n in self._table_body(start) if pattern.match(self.lines[n - 1])
+        ]
+        return found[occurrence] if occurrence < len(found) else self.find(f'"{item_id}"')
+
+    def _entries(self, key: str) -> list[int]:
         pattern = re.compile(rf"^\s*\[\[\s*{re.escape(key)}\s*\]\]")
-        count = -1
-        for number, line in enumerate(self.lines, start=1):
-            if pattern.match(line):
-                count += 1
-                if count == index:
-                    return number
-        return None
+        return [n for n, line in enumerate(self.lines, start=1) if pattern.match(line)]
+
+    def array_entry(self, key: str, index: int) -> int | None:
+        entries = self._entries(key)
+        return entries[index] if index < len(entries) else None
 
 
 def _line_of_decode_error(error: tomllib.TOMLDecodeError) -> int | None:
