@@ -40,7 +40,7 @@ SAMPLES: tuple[Sample, ...] = (
                (3, "maya", "note", "Asked #data-incidents to stop DMing; updates here every 30 min.", ""),
                (9, "lukas", "note", "stg_ad_spend row count normal; new-customer count dropped 78% on Sunday.", ""),
                (21, "maya", "status", "identified", "CRM export delivered a partial file (schema change upstream)."),
-               (26, "maya", "eta", "Backfill done by 10:45", ""),
+               (26, "maya", "eta", "Backfill running; right numbers within the hour", ""),
            )),
     Sample(timedelta(hours=3, minutes=10), "Meta spend export missing for yesterday", S2, "meta-ads-api", ALERT,
            "Marketing ROI dashboard understates spend for Nov 26.", "tom", timedelta(hours=14), (

@@ -25,6 +25,11 @@ class Severity(str, Enum):
         return SEVERITY_MEANING[self]
 
     @property
+    def summary(self) -> str:
+        """One line for pickers: `critical: key metrics, execs, customers; all hands now`."""
+        return SEVERITY_SUMMARY[self]
+
+    @property
     def update_cadence(self) -> timedelta | None:
         """How often stakeholders get an update; SEV-3 has no fixed cadence."""
         return {"SEV-1": timedelta(minutes=30), "SEV-2": timedelta(hours=2), "SEV-3": None}[self.value]
@@ -48,4 +53,10 @@ SEVERITY_MEANING = {
     Severity.SEV1: "Critical: key business metrics, executive visibility or customer-facing data. Immediate, all-hands response.",
     Severity.SEV2: "High: important internal dashboards or operations. Response within business hours.",
     Severity.SEV3: "Medium: known workaround or limited impact. Handled as planned work.",
+}
+
+SEVERITY_SUMMARY = {
+    Severity.SEV1: "critical: key metrics, executives, customer data; all hands now",
+    Severity.SEV2: "high: important internal dashboards; within business hours",
+    Severity.SEV3: "medium: known workaround or limited impact; planned work",
 }

@@ -1,0 +1,1 @@
+"""The Textual console: app, screens, widgets and styles. The only package that imports Textual."""

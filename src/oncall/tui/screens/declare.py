@@ -1,0 +1,139 @@
+"""Declare an incident: a form validated as you type, returning a `Declaration`."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from oncall.domain.clock import Clock, parse_moment, to_text
+from oncall.domain.incident import DetectionSource
+from oncall.domain.severity import Severity
+from oncall.service.incidents import Declaration
+from oncall.workspace.config import Config
+
+SOURCE_LABELS = {
+    DetectionSource.USER_REPORT: "user report (someone told us)",
+    DetectionSource.ALERT: "alert (our monitoring caught it)",
+    DetectionSource.DRILL: "drill (a rehearsal, never counted)",
+}
+
+
+class DeclareScreen(ModalScreen[Declaration | None]):
+    """The declare form. Dismisses with the declaration, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Declare", id="declare.submit"),
+        Binding("escape", "cancel", "Cancel", id="declare.cancel"),
+    ]
+
+    def __init__(self, config: Config, clock: Clock) -> None:
+        super().__init__()
+        self.config = config
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="declare-form", classes="modal-form"):
+            yield Static("Declare an incident", classes="modal-title")
+            with VerticalScroll():
+                yield Label("Title", classes="field-label")
+                yield Input(placeholder="What is wrong, in a few words", id="title", max_length=200)
+                yield Static("", id="title-error", classes="field-error")
+                yield Label("Severity — when unsure, pick the higher one", classes="field-label")
+                yield Select(
+                    [(f"{s.value}  {s.summary}", s.value) for s in Severity],
+                    prompt="Choose a severity", id="severity",
+                )
+                yield Static("", id="severity-error", classes="field-error")
+                yield Label("Affected asset", classes="field-label")
+                yield Select(
+                    [(f"{a.name}  ({a.id}, {a.kind.value})", a.id) for a in self.config.assets],
+                    prompt="Choose the asset that looks wrong", id="asset",
+                )
+                yield Static("", id="asset-error", classes="field-error")
+                yield Label("Detected by", classes="field-label")
+                yield Select(
+                    [(label, source.value) for source, label in SOURCE_LABELS.items()],
+                    value=DetectionSource.USER_REPORT.value, allow_blank=False, id="source",
+                )
+                yield Label("Impact (who is affected, how)", classes="field-label")
+                yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact")
+                yield Label("Data went bad at (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
+                yield Input(placeholder="unknown", id="started")
+                yield Static("", id="started-error", classes="field-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Declare (ctrl+s)", variant="error", id="declare", disabled=True)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if not self.config.assets:
+            self.query_one("#asset-error", Static).update("This workspace has no assets: add [[assets]] to oncall.toml")
+        self.query_one("#title", Input).focus()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _revalidate(self) -> None:
+        self._validate(show_missing=False)
+
+    def _validate(self, show_missing: bool) -> Declaration | None:
+        errors: dict[str, str] = {}
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            errors["title"] = "A title is needed"
+        severity = self.query_one("#severity", Select).value
+        if severity is Select.NULL:
+            errors["severity"] = "Pick a severity"
+        asset = self.query_one("#asset", Select).value
+        if asset is Select.NULL:
+            errors["asset"] = "Pick the affected asset"
+        started_text = self.query_one("#started", Input).value.strip()
+        started = None
+        started_hint = ""
+        if started_text:
+            try:
+                started = parse_moment(started_text, self.clock)
+            except ValueError as error:
+                errors["started"] = str(error)
+            else:
+                if started > self.clock.now():
+                    errors["started"] = f"{to_text(started)} is in the future"
+                else:
+                    started_hint = f"= {to_text(started)}"
+        for field in ("title", "severity", "asset"):
+            message = errors.get(field, "")
+            shown = message if (show_missing or self._touched(field)) else ""
+            self.query_one(f"#{field}-error", Static).update(shown)
+        started_error = self.query_one("#started-error", Static)
+        started_error.update(errors.get("started", started_hint))
+        started_error.set_class("started" in errors, "is-error")
+        self.query_one("#declare", Button).disabled = bool(errors)
+        if errors:
+            return None
+        source = DetectionSource(self.query_one("#source", Select).value)
+        return Declaration(
+            title=title,
+            severity=Severity(severity),
+            asset=str(asset),
+            source=source,
+            impact=self.query_one("#impact", Input).value.strip(),
+            started_at=started,
+        )
+
+    def _touched(self, field: str) -> bool:
+        widget = self.query_one(f"#{field}")
+        if isinstance(widget, Select):
+            return widget.value is not Select.NULL
+        return widget.value != ""
+
+    @on(Button.Pressed, "#declare")
+    def action_submit(self) -> None:
+        declaration = self._validate(show_missing=True)
+        if declaration is not None:
+            self.dismiss(declaration)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,105 @@
+"""Small modals for changing an incident: pick a status or severity, or type a line of text."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class TextScreen(ModalScreen[str | None]):
+    """One line of text: a note, the impact, the ETA, a reason."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="text.cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "", required: bool = True) -> None:
+        super().__init__()
+        self._title = title
+        self._value = value
+        self._placeholder = placeholder
+        self._required = required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-form modal-small"):
+            yield Static(self._title, classes="modal-title")
+            yield Input(value=self._value, placeholder=self._placeholder, id="text")
+            yield Static("", id="text-error", classes="field-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Save (enter)", variant="primary", id="save")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        value = self.query_one("#text", Input).value.strip()
+        if self._required and not value:
+            self.query_one("#text-error", Static).update("Type something first, or press esc")
+            return
+        self.dismiss(value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[tuple[str, str] | None]):
+    """Pick one of a few values, with a reason where one is needed. Dismisses with (value, reason)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], reason_hint: str = "",
+                 reason_required_for: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self._title = title
+        self._choices = choices
+        self._reason_hint = reason_hint
+        self._reason_required_for = reason_required_for
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-form modal-small"):
+            yield Static(self._title, classes="modal-title")
+            if self._choices:
+                yield OptionList(*(Option(label, id=value) for value, label in self._choices), id="choices")
+            else:
+                yield Static("Nothing to choose: this is a final state.", id="no-choices")
+            yield Input(placeholder=self._reason_hint or "Reason (optional)", id="reason")
+            yield Static("", id="reason-error", classes="field-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Apply (enter)", variant="primary", id="apply", disabled=not self._choices)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if self._choices:
+            options = self.query_one("#choices", OptionList)
+            options.highlighted = 0
+            options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#apply")
+    def _apply(self) -> None:
+        if not self._choices:
+            return
+        options = self.query_one("#choices", OptionList)
+        option = options.get_option_at_index(options.highlighted or 0)
+        value = option.id or ""
+        reason = self.query_one("#reason", Input).value.strip()
+        if value in self._reason_required_for and not reason:
+            self.query_one("#reason-error", Static).update(f"A reason is needed for {value}")
+            self.query_one("#reason", Input).focus()
+            return
+        self.dismiss((value, reason))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,111 @@
+"""Declaring from the console and moving an incident through its lifecycle."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, OptionList, Select
+
+from oncall.tui.screens.declare import DeclareScreen
+from oncall.tui.screens.incident import IncidentScreen
+from oncall.tui.widgets.queue_table import QueueTable
+from oncall.tui.widgets.timeline import Timeline
+
+from conftest import SIZE, shown
+
+
+async def test_declare_validates_as_you_type_and_selects_the_new_incident(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        form = app.screen
+        assert isinstance(form, DeclareScreen)
+        declare = form.query_one("#declare", Button)
+        assert declare.disabled, "an empty form cannot be declared"
+        await pilot.press(*"Signups flat since 06:00")
+        assert declare.disabled, "severity and asset are still missing"
+        form.query_one("#severity", Select).value = "SEV-1"
+        form.query_one("#asset", Select).value = "crm-signups"
+        await pilot.pause()
+        form.query_one("#started", Input).value = "yesterday-ish"
+        await pilot.pause()
+        assert declare.disabled
+        assert "cannot read 'yesterday-ish'" in shown(form.query_one("#started-error"))
+        form.query_one("#started", Input).value = "-3h"
+        await pilot.pause()
+        assert not declare.disabled
+        assert "2026-11-27T07:00:00Z" in shown(form.query_one("#started-error"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 16
+        assert table.current.title == "Signups flat since 06:00"
+        assert table.current.severity == "SEV-1"
+        incident = app.session.service.get(table.current.id)
+        assert incident.started_at.isoformat() == "2026-11-27T07:00:00+00:00"
+        kinds = [e.kind.value for e in app.session.service.events(incident.id)]
+        assert kinds == ["declared", "ic_assigned"]
+
+
+async def test_declare_can_be_cancelled_without_a_trace(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.press(*"oops")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(QueueTable).total == 15
+
+
+async def test_status_moves_only_along_the_lifecycle(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", *"Brazil", "enter", "enter")  # INC-3, in triage
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen) and screen.incident.id == 3
+        await pilot.press("s")
+        options = app.screen.query_one(OptionList)
+        offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert offered == ["investigating", "identified", "dismissed"]
+        # Dismissing needs a reason: without one the modal stays and says so.
+        await pilot.press("down", "down", "enter", "enter")
+        assert "A reason is needed for dismissed" in shown(app.screen.query_one("#reason-error"))
+        await pilot.press("escape")
+        await pilot.press("s", "enter")
+        await pilot.press(*"looking at the EU partition", "enter")
+        await pilot.pause()
+        assert screen.incident.status.value == "investigating"
+        timeline = shown(screen.query_one(Timeline))
+        assert "triage → investigating: looking at the EU partition" in timeline
+
+
+async def test_closing_a_sev1_before_its_post_mortem_needs_a_reason(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", *"INC-6", "enter", "enter")  # SEV-1 resolved
+        screen = app.screen
+        await pilot.press("s", "enter", "enter")
+        assert "A reason is needed for closed" in shown(app.screen.query_one("#reason-error"))
+        await pilot.press(*"post-mortem held in person", "enter")
+        await pilot.pause()
+        assert screen.incident.status.value == "closed"
+        kinds = [e.kind.value for e in app.session.service.events(6)]
+        assert kinds[-2:] == ["status_changed", "close_override"]
+
+
+async def test_note_severity_impact_and_eta_land_on_the_timeline(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # INC-1
+        screen = app.screen
+        await pilot.press("n", *"checked the CRM export", "enter")
+        await pilot.press("v", "enter", *"only internal dashboards", "enter")
+        await pilot.press("i", "ctrl+u", *"exec dashboard wrong", "enter")
+        await pilot.press("e", "ctrl+u", *"11:30 UTC", "enter")
+        await pilot.pause()
+        incident = screen.incident
+        assert incident.severity.value == "SEV-2"
+        assert incident.impact == "exec dashboard wrong"
+        assert incident.eta == "11:30 UTC"
+        timeline = shown(screen.query_one(Timeline))
+        for text in ("checked the CRM export", "SEV-1 → SEV-2: only internal dashboards",
+                     "impact: exec dashboard wrong", "ETA: 11:30 UTC"):
+            assert text in timeline

@@ -1,0 +1,85 @@
+"""The queue as a person uses it: order, filters, search as you type, opening an incident."""
+
+from __future__ import annotations
+
+from oncall.tui.screens.incident import IncidentScreen
+from oncall.tui.screens.queue import QueueScreen
+from oncall.tui.widgets.queue_table import QueueTable
+
+from conftest import SIZE, shown
+
+
+def visible_ids(table: QueueTable) -> list[int]:
+    return [table.row_at(i).id for i in range(table.total)]
+
+
+async def test_queue_lists_open_incidents_first_most_severe_first(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        rows = [table.row_at(i) for i in range(table.total)]
+        assert table.total == 15
+        open_rows = [r for r in rows if r.status in ("triage", "investigating", "identified", "monitoring")]
+        assert rows[: len(open_rows)] == open_rows, "open incidents must come first"
+        assert [r.severity for r in open_rows] == sorted(r.severity for r in open_rows)
+        assert rows[0].title == "Weekly CAC up 340% on the exec dashboard"
+
+
+async def test_search_filters_as_you_type(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*"micr")
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 1
+        assert table.current.title == "Google Ads currency field changed to micros"
+        await pilot.press("escape")  # clears the text
+        assert table.total == 15
+        await pilot.press(*"INC-12")
+        assert table.current.id == 12
+
+
+async def test_search_with_punctuation_never_breaks(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*'"(AND*')
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 0
+        assert "matching" in shown(app.screen.query_one("#queue-summary"))
+
+
+async def test_status_and_severity_filters_cycle(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("s")  # open
+        assert {table.row_at(i).status for i in range(table.total)} <= {"triage", "investigating", "identified", "monitoring"}
+        assert table.total == 7
+        await pilot.press("v")  # SEV-1
+        assert [table.row_at(i).id for i in range(table.total)] == [1]
+        await pilot.press("x")
+        assert table.total == 15
+
+
+async def test_enter_opens_the_incident_and_escape_returns(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, IncidentScreen)
+        second = app.screen.incident
+        assert second is not None and second.id == 4
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one(QueueTable).current.id == 4
+
+
+async def test_every_footer_key_is_in_the_command_palette(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Declare", "Search", "Status filter", "Severity filter", "Open"} <= titles
