@@ -120,7 +120,8 @@ class QueueReader:
         if reference is not None:
             # Typing an incident number finds that incident first, then any text matches.
             if offset == 0:
-                ids.append(reference)
+                if limit > 0:
+                    ids.append(reference)
                 limit -= 1
             else:
                 offset -= 1
