@@ -40,37 +40,41 @@ class DeclareScreen(ModalScreen[Declaration | None]):
             yield Static("Declare an incident", classes="modal-title")
             with VerticalScroll():
                 yield Label("Title", classes="field-label")
-                yield Input(placeholder="What is wrong, in a few words", id="title", max_length=200)
+                yield Input(placeholder="What is wrong, in a few words", id="title", max_length=200, compact=True)
                 yield Static("", id="title-error", classes="field-error")
                 yield Label("Severity — when unsure, pick the higher one", classes="field-label")
                 yield Select(
                     [(f"{s.value}  {s.summary}", s.value) for s in Severity],
-                    prompt="Choose a severity", id="severity",
+                    prompt="Choose a severity", id="severity", compact=True,
                 )
                 yield Static("", id="severity-error", classes="field-error")
                 yield Label("Affected asset", classes="field-label")
                 yield Select(
                     [(f"{a.name}  ({a.id}, {a.kind.value})", a.id) for a in self.config.assets],
-                    prompt="Choose the asset that looks wrong", id="asset",
+                    prompt="Choose the asset that looks wrong", id="asset", compact=True,
                 )
                 yield Static("", id="asset-error", classes="field-error")
                 yield Label("Detected by", classes="field-label")
                 yield Select(
                     [(label, source.value) for source, label in SOURCE_LABELS.items()],
-                    value=DetectionSource.USER_REPORT.value, allow_blank=False, id="source",
+                    value=DetectionSource.USER_REPORT.value, allow_blank=False, id="source", compact=True,
                 )
                 yield Label("Impact (who is affected, how)", classes="field-label")
-                yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact")
+                yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact", compact=True)
                 yield Label("Data went bad at (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
-                yield Input(placeholder="unknown", id="started")
+                yield Input(placeholder="unknown", id="started", compact=True)
                 yield Static("", id="started-error", classes="field-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", disabled=True)
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
+        for line in self.query(".field-error"):
+            line.display = False
         if not self.config.assets:
-            self.query_one("#asset-error", Static).update("This workspace has no assets: add [[assets]] to oncall.toml")
+            error_line = self.query_one("#asset-error", Static)
+            error_line.update("This workspace has no assets: add [[assets]] to oncall.toml")
+            error_line.display = True
         self.query_one("#title", Input).focus()
 
     @on(Input.Changed)
@@ -105,9 +109,12 @@ class DeclareScreen(ModalScreen[Declaration | None]):
         for field in ("title", "severity", "asset"):
             message = errors.get(field, "")
             shown = message if (show_missing or self._touched(field)) else ""
-            self.query_one(f"#{field}-error", Static).update(shown)
+            error_line = self.query_one(f"#{field}-error", Static)
+            error_line.update(shown)
+            error_line.display = bool(shown)
         started_error = self.query_one("#started-error", Static)
         started_error.update(errors.get("started", started_hint))
+        started_error.display = bool(errors.get("started", started_hint))
         started_error.set_class("started" in errors, "is-error")
         self.query_one("#declare", Button).disabled = bool(errors)
         if errors:
