@@ -37,15 +37,24 @@ class TimelineRepository:
             "SELECT id, incident_id, at, actor, kind, text, data FROM timeline WHERE incident_id = ? ORDER BY id",
             (incident_id,),
         ).fetchall()
-        return [
-            TimelineEvent(
-                id=row["id"],
-                incident_id=row["incident_id"],
-                at=from_text(row["at"]),
-                actor=row["actor"],
-                kind=EventKind(row["kind"]),
-                text=row["text"],
-                data=json.loads(row["data"]),
-            )
-            for row in rows
-        ]
+        return [_event(row) for row in rows]
+
+    def get(self, event_id: int) -> TimelineEvent:
+        row = self.db.conn.execute(
+            "SELECT id, incident_id, at, actor, kind, text, data FROM timeline WHERE id = ?", (event_id,)
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"no timeline event {event_id}")
+        return _event(row)
+
+
+def _event(row) -> TimelineEvent:
+    return TimelineEvent(
+        id=row["id"],
+        incident_id=row["incident_id"],
+        at=from_text(row["at"]),
+        actor=row["actor"],
+        kind=EventKind(row["kind"]),
+        text=row["text"],
+        data=json.loads(row["data"]),
+    )

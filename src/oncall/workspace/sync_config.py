@@ -1,30 +1,92 @@
-"""The `[jira]` and `[slack]` sections of oncall.toml. Tokens never live here: see `secrets.py`."""
+"""The `[jira]` and `[slack]` sections of oncall.toml. Tokens never live here: see `secrets.py`.
+
+Every field has a default except the ones only the team can know (the Jira server and project,
+the Slack channel). Values are checked when the file loads, so a typo is reported with the key.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+def _http_url(value: str, key: str) -> str:
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{key} must start with https:// (or http:// for a local test server)")
+    return value
 
 
 class JiraConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     server: str = Field(min_length=1)
-    project: str = Field(min_length=1)
-    email: str = ""
+    project: str = Field(min_length=1, pattern=r"^[A-Z][A-Z0-9_]*$")
+    email: str = ""  # Cloud: the account the API token belongs to; empty on Server means a personal access token
     issue_type: str = "Incident"
-    fallback_issue_type: str = "Task"
+    fallback_issue_type: str = "Task"  # used (and said so) when the project has no `issue_type`
     deployment: Literal["cloud", "server"] = "cloud"
     priorities: dict[str, str] = Field(
         default_factory=lambda: {"SEV-1": "Highest", "SEV-2": "High", "SEV-3": "Medium"}
     )
+    # Our status -> the name (or numeric id) of the project's workflow transition that gets there.
     transitions: dict[str, str] = Field(default_factory=dict)
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    concurrency: int = Field(default=4, ge=1, le=16)
+    pull: bool = True  # pull back incidents teammates declared (same `data-incident` label)
+
+    @field_validator("server")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        return _http_url(value, "server").rstrip("/")
+
+    @field_validator("priorities")
+    @classmethod
+    def _severity_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        merged = {"SEV-1": "Highest", "SEV-2": "High", "SEV-3": "Medium"}
+        for key, name in value.items():
+            merged[Severity.parse(key).value] = name
+        return merged
+
+    @field_validator("transitions")
+    @classmethod
+    def _status_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        return {Status.parse(key).value: name for key, name in value.items()}
+
+    def priority_for(self, severity: Severity) -> str:
+        return self.priorities[severity.value]
 
 
 class SlackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channel: str = Field(min_length=1)
-    api_url: str = ""
+    channel: str = Field(min_length=1)  # an id (C0123ABCD) or a name (#data-incidents)
+    api_url: str = SLACK_API_URL
+    # Thread replies for incidents of these severities are also broadcast to the channel.
     broadcast_severities: list[str] = Field(default_factory=lambda: ["SEV-1"])
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    concurrency: int = Field(default=4, ge=1, le=16)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = _http_url(value or SLACK_API_URL, "api_url")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("broadcast_severities")
+    @classmethod
+    def _severities(cls, value: list[str]) -> list[str]:
+        return [Severity.parse(item).value for item in value]
+
+    @property
+    def channel_name(self) -> str:
+        return self.channel.lstrip("#")
+
+    def broadcasts(self, severity: Severity) -> bool:
+        return severity.value in self.broadcast_severities

@@ -1,0 +1,216 @@
+"""The outbox as the sync worker sees it: per target (Jira, Slack), which entries are pending,
+which failed and why, and what each delivery attempt came to.
+
+An outbox row is written with its timeline event (see `timeline.py`); this module never touches
+that row. Delivery state lives in `sync_delivery`, one row per (outbox row, target), created the
+first time the worker tries it. Entries of one incident are delivered in order: the first open
+entry of an incident (its *head*) must be done or discarded before the next one is tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from oncall.domain.clock import to_text
+from oncall.domain.incident import EventKind
+from oncall.store.db import Database
+
+TARGETS = ("jira", "slack")
+OPEN_STATES = ("pending", "failed")
+
+_OPEN = """
+    SELECT o.id AS outbox_id, o.incident_id, o.event_id, o.created_at,
+           coalesce(d.state, 'pending') AS state, coalesce(d.attempts, 0) AS attempts,
+           coalesce(d.uncertain, 0) AS uncertain, coalesce(d.next_attempt_at, 0) AS next_attempt_at,
+           coalesce(d.last_error, '') AS last_error
+    FROM outbox o LEFT JOIN sync_delivery d ON d.outbox_id = o.id AND d.target = :target
+    WHERE o.id >= :cursor AND coalesce(d.state, 'pending') IN ('pending', 'failed')
+"""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row's delivery to one target."""
+
+    outbox_id: int
+    target: str
+    incident_id: int
+    event_id: int
+    created_at: str
+    state: str
+    attempts: int
+    uncertain: bool
+    next_attempt_at: float
+    last_error: str
+    kind: EventKind | None = None
+    text: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class TargetCounts:
+    pending: int
+    failed: int
+
+
+class OutboxStore:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def heads(self, target: str) -> list[OutboxEntry]:
+        """The first open entry of every incident with something to deliver, oldest first."""
+        rows = self.db.conn.execute(
+            f"WITH open AS ({_OPEN}), heads AS (SELECT min(outbox_id) AS id FROM open GROUP BY incident_id) "
+            "SELECT open.* FROM open JOIN heads ON open.outbox_id = heads.id ORDER BY open.outbox_id",
+            {"target": target, "cursor": self._cursor(target)},
+        ).fetchall()
+        return [_entry(row, target) for row in rows]
+
+    def head(self, target: str, incident_id: int) -> OutboxEntry | None:
+        row = self.db.conn.execute(
+            f"{_OPEN} AND o.incident_id = :incident ORDER BY o.id LIMIT 1",
+            {"target": target, "cursor": self._cursor(target), "incident": incident_id},
+        ).fetchone()
+        return _entry(row, target) if row else None
+
+    def open_entries(self, targets: tuple[str, ...], limit: int = 500) -> list[OutboxEntry]:
+        """Pending and failed entries with what they say, for the sync screen: failed first."""
+        found: list[OutboxEntry] = []
+        for target in targets:
+            rows = self.db.conn.execute(
+                f"SELECT open.*, t.kind, t.text, i.title FROM ({_OPEN}) open "
+                "JOIN timeline t ON t.id = open.event_id JOIN incidents i ON i.id = open.incident_id "
+                "ORDER BY open.state = 'pending', open.outbox_id LIMIT :limit",
+                {"target": target, "cursor": self._cursor(target), "limit": limit},
+            ).fetchall()
+            found.extend(
+                _entry(row, target, kind=EventKind(row["kind"]), text=row["text"], title=row["title"]) for row in rows
+            )
+        found.sort(key=lambda e: (e.state == "pending", e.outbox_id, e.target))
+        return found[:limit]
+
+    def counts(self, target: str) -> TargetCounts:
+        row = self.db.conn.execute(
+            f"SELECT count(*) FILTER (WHERE state = 'pending') AS pending, "
+            f"count(*) FILTER (WHERE state = 'failed') AS failed FROM ({_OPEN})",
+            {"target": target, "cursor": self._cursor(target)},
+        ).fetchone()
+        return TargetCounts(pending=row["pending"], failed=row["failed"])
+
+    def first_error(self, target: str) -> str:
+        """The reason the oldest failed entry gave, else the latest retry reason."""
+        row = self.db.conn.execute(
+            f"SELECT last_error FROM ({_OPEN}) WHERE last_error != '' "
+            "ORDER BY state = 'failed' DESC, outbox_id LIMIT 1",
+            {"target": target, "cursor": self._cursor(target)},
+        ).fetchone()
+        return row[0] if row else ""
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def begin_attempt(self, entry: OutboxEntry, at: float) -> None:
+        """Count the attempt before any request is sent, so a crash mid-way is noticed."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_delivery (outbox_id, target, state, attempts, updated_at) "
+                "VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (outbox_id, target) "
+                "DO UPDATE SET attempts = attempts + 1, updated_at = excluded.updated_at",
+                (entry.outbox_id, entry.target, _stamp(at)),
+            )
+
+    def set_uncertain(self, outbox_id: int, target: str, uncertain: bool) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE sync_delivery SET uncertain = ? WHERE outbox_id = ? AND target = ?",
+                (int(uncertain), outbox_id, target),
+            )
+
+    def mark_done(self, outbox_id: int, target: str, at: float, note: str = "") -> None:
+        self._set(outbox_id, target, "done", at, note, uncertain=False)
+
+    def mark_retry(self, outbox_id: int, target: str, at: float, retry_at: float, error: str, uncertain: bool) -> None:
+        self._set(outbox_id, target, "pending", at, error, uncertain=uncertain, next_attempt_at=retry_at)
+
+    def mark_failed(self, outbox_id: int, target: str, at: float, error: str, uncertain: bool) -> None:
+        self._set(outbox_id, target, "failed", at, error, uncertain=uncertain)
+
+    def retry_now(self, outbox_id: int, target: str, at: float) -> None:
+        """A person asked for another try: pending again, due now. Keeps `uncertain` (safety)."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_delivery (outbox_id, target, state, updated_at) VALUES (?, ?, 'pending', ?) "
+                "ON CONFLICT (outbox_id, target) DO UPDATE SET state = 'pending', next_attempt_at = 0, "
+                "updated_at = excluded.updated_at",
+                (outbox_id, target, _stamp(at)),
+            )
+
+    def retry_all_failed(self, target: str, at: float) -> int:
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "UPDATE sync_delivery SET state = 'pending', next_attempt_at = 0, updated_at = ? "
+                "WHERE target = ? AND state = 'failed'",
+                (_stamp(at), target),
+            )
+        return cursor.rowcount
+
+    def discard(self, outbox_id: int, target: str, at: float, actor: str) -> None:
+        """Give up on one entry on purpose; the row keeps who did it and when."""
+        self._set(outbox_id, target, "discarded", at, f"discarded by {actor} at {_stamp(at)}", uncertain=False)
+
+    def mark_delivered_elsewhere(self, outbox_id: int, target: str, at: float, note: str) -> None:
+        """An entry that must not be sent to `target` (it came from there, or it is a drill)."""
+        self.mark_done(outbox_id, target, at, note)
+
+    def advance_cursor(self, target: str) -> None:
+        """Move the scan start past entries that are settled, so scans stay short as history grows."""
+        with self.db.write() as conn:
+            cursor = self._cursor(target)
+            row = conn.execute(f"SELECT min(outbox_id) FROM ({_OPEN})", {"target": target, "cursor": cursor}).fetchone()
+            settled = row[0] if row[0] is not None else conn.execute(
+                "SELECT coalesce(max(id), 0) + 1 FROM outbox"
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO sync_cursor (target, settled_below) VALUES (?, ?) "
+                "ON CONFLICT (target) DO UPDATE SET settled_below = excluded.settled_below",
+                (target, settled),
+            )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _cursor(self, target: str) -> int:
+        row = self.db.conn.execute("SELECT settled_below FROM sync_cursor WHERE target = ?", (target,)).fetchone()
+        return row[0] if row else 0
+
+    def _set(self, outbox_id: int, target: str, state: str, at: float, error: str, *, uncertain: bool,
+             next_attempt_at: float = 0) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_delivery (outbox_id, target, state, uncertain, next_attempt_at, last_error, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (outbox_id, target) DO UPDATE SET state = excluded.state, "
+                "uncertain = excluded.uncertain, next_attempt_at = excluded.next_attempt_at, "
+                "last_error = excluded.last_error, updated_at = excluded.updated_at",
+                (outbox_id, target, state, int(uncertain), next_attempt_at, error, _stamp(at)),
+            )
+
+
+def _stamp(at: float) -> str:
+    return to_text(datetime.fromtimestamp(at, timezone.utc).replace(microsecond=0))
+
+
+def _entry(row, target: str, **extra) -> OutboxEntry:
+    return OutboxEntry(
+        outbox_id=row["outbox_id"],
+        target=target,
+        incident_id=row["incident_id"],
+        event_id=row["event_id"],
+        created_at=row["created_at"],
+        state=row["state"],
+        attempts=row["attempts"],
+        uncertain=bool(row["uncertain"]),
+        next_attempt_at=float(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        **extra,
+    )

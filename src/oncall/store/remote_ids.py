@@ -1,0 +1,107 @@
+"""Remote ids: what an incident and each of its timeline events became in Jira and Slack.
+
+They are stored as they come back, and a create that was sent without an answer leaves a
+`*_creating` flag, so the sync worker knows to look for the earlier one before creating again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oncall.store.db import Database
+
+
+@dataclass(frozen=True)
+class RemoteIncident:
+    incident_id: int
+    label: str
+    jira_key: str | None = None
+    jira_creating: bool = False
+    jira_updated: str = ""
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    slack_creating: bool = False
+    slack_text: str = ""
+
+
+class RemoteIds:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    # -- this database's identity ------------------------------------------------------------
+
+    def origin(self) -> str:
+        """Eight hex digits made when the database was created; part of every incident label."""
+        return self.state("origin") or "local"
+
+    def label_for(self, incident_id: int) -> str:
+        return f"oncall-{self.origin()}-inc-{incident_id}"
+
+    def state(self, key: str) -> str | None:
+        row = self.db.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    def incident(self, incident_id: int) -> RemoteIncident:
+        """The incident's remote ids; a fresh record (with its label) if it has none yet."""
+        row = self.db.conn.execute("SELECT * FROM remote_incidents WHERE incident_id = ?", (incident_id,)).fetchone()
+        if row is None:
+            return RemoteIncident(incident_id=incident_id, label=self.label_for(incident_id))
+        return RemoteIncident(
+            incident_id=row["incident_id"], label=row["label"], jira_key=row["jira_key"],
+            jira_creating=bool(row["jira_creating"]), jira_updated=row["jira_updated"],
+            slack_channel=row["slack_channel"], slack_ts=row["slack_ts"], slack_creating=bool(row["slack_creating"]), slack_text=row["slack_text"],
+        )
+
+    def by_label(self, label: str) -> RemoteIncident | None:
+        row = self.db.conn.execute("SELECT incident_id FROM remote_incidents WHERE label = ?", (label,)).fetchone()
+        return self.incident(row[0]) if row else None
+
+    def by_jira_key(self, key: str) -> RemoteIncident | None:
+        row = self.db.conn.execute("SELECT incident_id FROM remote_incidents WHERE jira_key = ?", (key,)).fetchone()
+        return self.incident(row[0]) if row else None
+
+    def update_incident(self, incident_id: int, **values) -> None:
+        """Set some columns of the incident's row, creating it (with its label) if needed."""
+        allowed = {"label", "jira_key", "jira_creating", "jira_updated", "slack_channel", "slack_ts", "slack_creating", "slack_text"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"unknown remote id columns: {sorted(unknown)}")
+        with self.db.write() as conn:
+            label = values.pop("label", None) or self.incident(incident_id).label
+            conn.execute(
+                "INSERT INTO remote_incidents (incident_id, label) VALUES (?, ?) ON CONFLICT (incident_id) DO NOTHING",
+                (incident_id, label),
+            )
+            if values:
+                assignments = ", ".join(f"{column} = :{column}" for column in values)
+                conn.execute(
+                    f"UPDATE remote_incidents SET {assignments} WHERE incident_id = :incident_id",
+                    {**{k: int(v) if isinstance(v, bool) else v for k, v in values.items()}, "incident_id": incident_id},
+                )
+
+    # -- events ------------------------------------------------------------------------------
+
+    def event_step(self, event_id: int, target: str, step: str) -> str | None:
+        """The remote id a step of an event produced, or None if it has not been done."""
+        row = self.db.conn.execute(
+            "SELECT remote_id FROM remote_events WHERE event_id = ? AND target = ? AND step = ?",
+            (event_id, target, step),
+        ).fetchone()
+        return row[0] if row else None
+
+    def record_step(self, event_id: int, target: str, step: str, remote_id: str = "") -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO remote_events (event_id, target, step, remote_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (event_id, target, step) DO UPDATE SET remote_id = excluded.remote_id",
+                (event_id, target, step, remote_id),
+            )

@@ -1,0 +1,218 @@
+"""Jira through the `jira` client library: one issue per incident, comments, transitions, search.
+
+The client is built with `max_retries=0` and a short timeout, so this application's retry policy
+(`retry.py`) owns every retry. Each call goes through the service's `RateGate`; a 429 waits out
+`Retry-After` and is sent again (nothing was done), anything else becomes a `SyncError` with a
+message that names the fix and never carries the token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+import requests
+from jira import JIRA, JIRAError
+
+from oncall.sync.errors import Permanent, RateLimited, Transient
+from oncall.sync.retry import RateGate, parse_retry_after
+from oncall.workspace.secrets import JIRA_TOKEN_ENV, Secret, redact
+from oncall.workspace.sync_config import JiraConfig
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_RATE_LIMITED_TRIES = 50
+
+
+@dataclass(frozen=True)
+class JiraIssue:
+    """What the pull reads from an issue."""
+
+    key: str
+    summary: str
+    status: str
+    labels: tuple[str, ...]
+    priority: str
+    updated: str
+    description: str
+
+
+class JiraAdapter:
+    def __init__(self, config: JiraConfig, token: Secret, gate: RateGate) -> None:
+        self.config = config
+        self.token = token
+        self.gate = gate
+        self._client: JIRA | None = None
+        self._lock = threading.Lock()
+        self._issue_type: str | None = None
+        self.notices: list[str] = []  # things a person should know that did not stop the sync
+
+    # -- the client --------------------------------------------------------------------------
+
+    @property
+    def client(self) -> JIRA:
+        with self._lock:
+            if self._client is None:
+                self._client = self.call(self._connect)
+            return self._client
+
+    def _connect(self) -> JIRA:
+        auth: dict[str, Any]
+        if self.config.email:
+            auth = {"basic_auth": (self.config.email, self.token.reveal())}
+        else:
+            auth = {"token_auth": self.token.reveal()}
+        client = JIRA(
+            self.config.server,
+            max_retries=0,
+            timeout=self.config.timeout,
+            options={"check_update": False},
+            **auth,
+        )
+        if self.config.deployment == "server" and client.deploymentType == "Cloud":
+            self.notices.append("[jira] deployment is \"server\" but the server says it is Jira Cloud")
+        return client
+
+    def call(self, action: Callable[[], T], what: str = "") -> T:
+        """Run one request through the gate, translating failures into `SyncError`s."""
+        for _ in range(MAX_RATE_LIMITED_TRIES):
+            started = self.gate.acquire()
+            try:
+                result = action()
+            except JIRAError as error:
+                status = error.status_code or 0
+                if status == 429:
+                    self.gate.refused(parse_retry_after(_header(error, "Retry-After")))
+                    continue
+                raise self._translate(error, what) from None
+            except requests.Timeout:
+                raise Transient(f"Jira did not answer within {self.config.timeout:g} s{_during(what)}",
+                                uncertain=True) from None
+            except requests.RequestException as error:
+                raise Transient(f"cannot reach Jira at {self.config.server}{_during(what)}: "
+                                f"{type(error).__name__}", uncertain=True) from None
+            self.gate.succeeded(started)
+            return result
+        raise RateLimited(f"Jira kept answering 429 (too many requests){_during(what)}", retry_after=60)
+
+    def _translate(self, error: JIRAError, what: str) -> Exception:
+        status = error.status_code or 0
+        detail = redact(str(error.text or "").strip(), self.token)[:300]
+        where = _during(what)
+        if status in (401, 403):
+            return Permanent(
+                f"Jira refused the credentials (HTTP {status}){where}: check [jira] email in oncall.toml and "
+                f"{JIRA_TOKEN_ENV}" + (f" ({detail})" if detail else ""),
+                whole_target=True,
+            )
+        if status >= 500 or status == 0:
+            return Transient(f"Jira answered HTTP {status or 'nothing'}{where}" + (f": {detail}" if detail else ""),
+                             uncertain=True, retry_after=_maybe_retry_after(error))
+        return Permanent(f"Jira answered HTTP {status}{where}" + (f": {detail}" if detail else ""))
+
+    # -- the project ------------------------------------------------------------------------
+
+    def issue_type(self) -> str:
+        """The configured issue type, or the fallback (said so once) if the project lacks it."""
+        if self._issue_type is None:
+            try:
+                project = self.call(lambda: self.client.project(self.config.project), "reading the project")
+            except Permanent as error:
+                if "HTTP 404" in error.message:
+                    raise Permanent(f"Jira has no project {self.config.project!r}: check [jira] project in "
+                                    "oncall.toml (and that the account can see it)", whole_target=True) from None
+                raise
+            names = [t.get("name", "") for t in project.raw.get("issueTypes", [])]
+            chosen = self.config.issue_type
+            if names and chosen not in names:
+                fallback = self.config.fallback_issue_type
+                if fallback not in names:
+                    raise Permanent(
+                        f"Jira project {self.config.project} has neither issue type {chosen!r} nor {fallback!r}: "
+                        f"set [jira] issue_type to one of {', '.join(names)}", whole_target=True)
+                self.notices.append(f"Jira project {self.config.project} has no issue type {chosen!r}; "
+                                    f"using [jira] fallback_issue_type {fallback!r}")
+                chosen = fallback
+            self._issue_type = chosen
+        return self._issue_type
+
+    # -- issues -----------------------------------------------------------------------------
+
+    def find_issue(self, label: str) -> str | None:
+        """The key of the issue carrying `label`, if one exists (an earlier create that went through)."""
+        found = self.call(lambda: self.client.search_issues(
+            f'project = "{self.config.project}" AND labels = "{label}"', maxResults=2, fields="labels",
+        ), "looking for an earlier issue")
+        keys = [issue.key for issue in found]
+        return keys[0] if keys else None
+
+    def create_issue(self, fields: dict[str, Any]) -> str:
+        issue_type = self.issue_type()
+        payload = {"project": {"key": self.config.project}, "issuetype": {"name": issue_type}, **fields}
+        issue = self.call(lambda: self.client.create_issue(fields=payload, prefetch=False), "creating the issue")
+        return issue.key
+
+    def update_fields(self, key: str, fields: dict[str, Any]) -> None:
+        issue = self.call(lambda: self.client.issue(key, fields="summary"), f"reading {key}")
+        self.call(lambda: issue.update(fields=fields), f"updating {key}")
+
+    def add_comment(self, key: str, body: str) -> str:
+        comment = self.call(lambda: self.client.add_comment(key, body), f"commenting on {key}")
+        return str(comment.id)
+
+    def find_comment(self, key: str, marker: str) -> str | None:
+        comments = self.call(lambda: self.client.comments(key), f"reading comments of {key}")
+        for comment in comments:
+            if marker in (getattr(comment, "body", "") or ""):
+                return str(comment.id)
+        return None
+
+    def transition_available(self, key: str, transition: str) -> bool:
+        available = self.call(lambda: self.client.transitions(key), f"reading transitions of {key}")
+        return any(transition in (str(t.get("id")), t.get("name")) for t in available)
+
+    def transition(self, key: str, transition: str) -> None:
+        """Move the issue along the project's workflow; a transition it cannot take is a config error."""
+        if not self.transition_available(key, transition):
+            raise Permanent(f"{key} cannot take the Jira transition {transition!r} from its current status: "
+                            "check [jira.transitions] in oncall.toml (`oncall doctor` lists the transitions)")
+        target = int(transition) if transition.isdigit() else transition
+        self.call(lambda: self.client.transition_issue(key, target), f"moving {key} along its workflow")
+
+    def search(self, jql: str, page: int = 100) -> list[JiraIssue]:
+        fields = "summary,status,labels,priority,updated,description"
+        found = self.call(lambda: self.client.search_issues(jql, maxResults=False, fields=fields),
+                          "pulling incidents")
+        return [_issue(issue.key, issue.raw.get("fields", {})) for issue in found]
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.config.server}/browse/{key}"
+
+
+def _issue(key: str, fields: dict[str, Any]) -> JiraIssue:
+    return JiraIssue(
+        key=key,
+        summary=fields.get("summary") or "",
+        status=(fields.get("status") or {}).get("name", ""),
+        labels=tuple(fields.get("labels") or ()),
+        priority=(fields.get("priority") or {}).get("name", ""),
+        updated=fields.get("updated") or "",
+        description=fields.get("description") or "",
+    )
+
+
+def _header(error: JIRAError, name: str) -> str | None:
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    return headers.get(name)
+
+
+def _maybe_retry_after(error: JIRAError) -> float | None:
+    value = _header(error, "Retry-After")
+    return parse_retry_after(value) if value is not None else None
+
+
+def _during(what: str) -> str:
+    return f" while {what}" if what else ""

@@ -1,0 +1,178 @@
+"""Slack through `slack-sdk`'s WebClient: one parent message per incident, thread replies.
+
+The client has no retry handlers (this application's policy owns retries) and its proxy is
+chosen here, honouring NO_PROXY, because slack-sdk reads HTTP(S)_PROXY but ignores NO_PROXY.
+Messages carry metadata naming the incident (and the event), so a post whose answer was lost
+can be found in the channel's history instead of being posted twice.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import urllib.request
+from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from oncall.sync.errors import Permanent, RateLimited, Transient
+from oncall.sync.messages import PARENT_EVENT_TYPE, REPLY_EVENT_TYPE
+from oncall.sync.retry import RateGate, parse_retry_after
+from oncall.workspace.secrets import SLACK_TOKEN_ENV, Secret, redact
+from oncall.workspace.sync_config import SlackConfig
+
+T = TypeVar("T")
+MAX_RATE_LIMITED_TRIES = 50
+
+# Errors no retry can fix, and what to do about each.
+_FIXES = {
+    "invalid_auth": f"the token is not valid: check {SLACK_TOKEN_ENV}",
+    "not_authed": f"no token was sent: set {SLACK_TOKEN_ENV}",
+    "account_inactive": f"the token's account is deactivated: make a new token and set {SLACK_TOKEN_ENV}",
+    "token_revoked": f"the token was revoked: make a new one and set {SLACK_TOKEN_ENV}",
+    "token_expired": f"the token expired: make a new one and set {SLACK_TOKEN_ENV}",
+    "missing_scope": "the Slack app lacks a scope it needs (chat:write, channels:history, channels:read)",
+    "channel_not_found": "no such channel: check [slack] channel in oncall.toml (and invite the bot to it)",
+    "not_in_channel": "the bot is not in the channel: invite it with /invite @your-bot",
+    "is_archived": "the channel is archived: pick another [slack] channel in oncall.toml",
+}
+_WHOLE_TARGET = set(_FIXES)
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy urllib would use for `url`, honouring NO_PROXY (which slack-sdk ignores)."""
+    parts = urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
+
+
+class SlackAdapter:
+    def __init__(self, config: SlackConfig, token: Secret, gate: RateGate) -> None:
+        self.config = config
+        self.token = token
+        self.gate = gate
+        self.client = WebClient(
+            token=token.reveal(), base_url=config.api_url, timeout=config.timeout, retry_handlers=[],
+        )
+        # Set after construction: given None, WebClient falls back to HTTP(S)_PROXY from the environment.
+        self.client.proxy = proxy_for(config.api_url)
+        self._channel_id: str | None = None
+        self._lock = threading.Lock()
+
+    def call(self, action: Callable[[], T], what: str = "") -> T:
+        for _ in range(MAX_RATE_LIMITED_TRIES):
+            started = self.gate.acquire()
+            try:
+                result = action()
+            except SlackApiError as error:
+                response = error.response
+                if response.status_code == 429:
+                    self.gate.refused(parse_retry_after(response.headers.get("Retry-After")))
+                    continue
+                raise self._translate(response.status_code, response.data, what) from None
+            except TimeoutError:
+                raise Transient(f"Slack did not answer within {self.config.timeout:g} s{_during(what)}",
+                                uncertain=True) from None
+            except (OSError, http.client.HTTPException) as error:  # URLError, RemoteDisconnected, resets
+                if isinstance(getattr(error, "reason", None), TimeoutError):
+                    raise Transient(f"Slack did not answer within {self.config.timeout:g} s{_during(what)}",
+                                    uncertain=True) from None
+                reason = redact(type(error).__name__, self.token)
+                raise Transient(f"cannot reach Slack at {self.config.api_url}{_during(what)}: {reason}",
+                                uncertain=True) from None
+            self.gate.succeeded(started)
+            return result
+        raise RateLimited(f"Slack kept answering 429 (rate limited){_during(what)}", retry_after=60)
+
+    def _translate(self, status: int, data: Any, what: str) -> Exception:
+        code = str(data.get("error", "")) if isinstance(data, dict) else ""
+        where = _during(what)
+        if code in _FIXES:
+            return Permanent(f"Slack said {code}{where}: {_FIXES[code]}", whole_target=code in _WHOLE_TARGET)
+        if status >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+            return Transient(f"Slack answered HTTP {status} {code}{where}".rstrip(), uncertain=True)
+        return Permanent(f"Slack said {code or f'HTTP {status}'}{where}")
+
+    # -- the channel -------------------------------------------------------------------------
+
+    def channel_id(self) -> str:
+        """The channel's id; a name (`#data-incidents`) is looked up once with conversations.list."""
+        with self._lock:
+            if self._channel_id is None:
+                self._channel_id = self._resolve_channel()
+            return self._channel_id
+
+    def _resolve_channel(self) -> str:
+        wanted = self.config.channel_name
+        if wanted[:1] in ("C", "G") and wanted.isupper() and wanted.isalnum():
+            return wanted
+        cursor = None
+        while True:
+            page = self.call(lambda: self.client.conversations_list(
+                cursor=cursor, limit=200, exclude_archived=True, types="public_channel,private_channel",
+            ), "looking up the channel")
+            for channel in page.get("channels", []):
+                if channel.get("name") == wanted:
+                    return channel["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                raise Permanent(f"Slack has no channel named #{wanted} that the bot can see: "
+                                f"{_FIXES['channel_not_found']}", whole_target=True)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def post_parent(self, text: str, metadata: dict) -> tuple[str, str]:
+        answer = self.call(lambda: self.client.chat_postMessage(
+            channel=self.channel_id(), text=text, metadata=metadata, unfurl_links=False, unfurl_media=False,
+        ), "posting the incident message")
+        return answer["channel"], answer["ts"]
+
+    def update_parent(self, channel: str, ts: str, text: str) -> None:
+        self.call(lambda: self.client.chat_update(channel=channel, ts=ts, text=text), "updating the incident message")
+
+    def post_reply(self, channel: str, parent_ts: str, text: str, metadata: dict, broadcast: bool) -> str:
+        answer = self.call(lambda: self.client.chat_postMessage(
+            channel=channel, thread_ts=parent_ts, text=text, metadata=metadata, reply_broadcast=broadcast,
+            unfurl_links=False, unfurl_media=False,
+        ), "posting a thread reply")
+        return answer["ts"]
+
+    def find_parent(self, label: str, oldest: float) -> tuple[str, str] | None:
+        """An earlier parent message for the incident labelled `label`, posted after `oldest`."""
+        channel = self.channel_id()
+        cursor = None
+        while True:
+            page = self.call(lambda: self.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True, cursor=cursor,
+            ), "looking for an earlier incident message")
+            for message in page.get("messages", []):
+                if _metadata_matches(message, PARENT_EVENT_TYPE, "label", label):
+                    return channel, message["ts"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+
+    def find_reply(self, channel: str, parent_ts: str, marker: str) -> str | None:
+        cursor = None
+        while True:
+            page = self.call(lambda: self.client.conversations_replies(
+                channel=channel, ts=parent_ts, limit=200, include_all_metadata=True, cursor=cursor,
+            ), "looking for an earlier thread reply")
+            for message in page.get("messages", []):
+                if _metadata_matches(message, REPLY_EVENT_TYPE, "event", marker):
+                    return message["ts"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+
+
+def _metadata_matches(message: dict, event_type: str, key: str, value: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value
+
+
+def _during(what: str) -> str:
+    return f" while {what}" if what else ""

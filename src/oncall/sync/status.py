@@ -1,0 +1,83 @@
+"""The sync state in one line, for the console footer and `oncall sync`: offline, all synced,
+N pending, or failing (why).
+
+`summarize` is pure; `read_snapshot` does the (quick) database reads and belongs in a worker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from oncall.store.db import Database
+from oncall.store.outbox import OutboxStore
+from oncall.store.remote_ids import RemoteIds
+from oncall.workspace.config import Config
+from oncall.workspace.secrets import JIRA_TOKEN_ENV, SLACK_TOKEN_ENV
+
+SyncState = Literal["offline", "synced", "pending", "failing"]
+_NAMES = {"jira": "Jira", "slack": "Slack"}
+_TOKENS = {"jira": JIRA_TOKEN_ENV, "slack": SLACK_TOKEN_ENV}
+
+
+@dataclass(frozen=True)
+class TargetSnapshot:
+    target: str  # "jira" or "slack"
+    pending: int = 0
+    failed: int = 0
+    problem: str = ""  # the whole system is stopped, and why (credentials, project, channel)
+    last_error: str = ""  # the reason of the oldest failure, or of the latest retry
+
+
+@dataclass(frozen=True)
+class SyncSnapshot:
+    targets: tuple[TargetSnapshot, ...] = ()  # empty: neither [jira] nor [slack] is configured
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    state: SyncState
+    text: str  # one short line for the footer
+    detail: str = ""  # the reason, in full, for a tooltip or the sync screen's header
+
+
+def summarize(snapshot: SyncSnapshot) -> SyncSummary:
+    if not snapshot.targets:
+        return SyncSummary("offline", "offline", "no [jira] or [slack] in oncall.toml: everything stays local")
+    pending = sum(t.pending for t in snapshot.targets)
+    failing = [t for t in snapshot.targets if t.problem or t.failed]
+    if failing:
+        first = failing[0]
+        why = first.problem or first.last_error or f"{first.failed} failed"
+        text = f"failing: {_NAMES[first.target]} — {why}"
+        count = sum(t.failed for t in snapshot.targets)
+        extra = ", ".join(part for part in (f"{count} failed" if count else "", f"{pending} pending" if pending else "") if part)
+        detail = "; ".join(f"{_NAMES[t.target]}: {t.problem or t.last_error}" for t in failing)
+        return SyncSummary("failing", f"{text} ({extra})" if extra else text, detail)
+    if pending:
+        retrying = next((t.last_error for t in snapshot.targets if t.last_error), "")
+        text = f"{pending} pending"
+        return SyncSummary("pending", text + (f" (retrying: {retrying})" if retrying else ""), retrying)
+    return SyncSummary("synced", "all synced")
+
+
+def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
+    """What the footer needs, read from the database. Cheap: scans start past settled entries."""
+    store = OutboxStore(database)
+    ids = RemoteIds(database)
+    targets = []
+    for target in ("jira", "slack"):
+        if getattr(config, target) is None:
+            continue
+        counts = store.counts(target)
+        problem = ids.state(f"health:{target}") or ""
+        if not os.environ.get(_TOKENS[target], "").strip():
+            problem = f"set the environment variable {_TOKENS[target]}"
+        targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target)))
+    return SyncSnapshot(tuple(targets))
+
+
+def sync_status(database: Database, config: Config) -> SyncSummary:
+    """`summarize(read_snapshot(...))`: the one call the console footer makes (in a worker)."""
+    return summarize(read_snapshot(database, config))

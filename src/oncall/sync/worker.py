@@ -1,0 +1,309 @@
+"""The outbox worker: drains pending entries to Jira and Slack, in order per incident.
+
+Incidents are independent, so up to `concurrency` incidents per system are delivered at once
+(one thread each, each with its own SQLite connection); the entries of one incident go one
+after another. A failed try is retried with backoff (`retry.py`); an error no retry can fix
+marks the entry failed, and if it concerns the whole system (credentials, project, channel)
+the worker stops sending to it until a person asks for a retry.
+
+    worker = SyncWorker.for_workspace(workspace)   # offline when neither [jira] nor [slack]
+    worker.drain()                                  # `oncall sync`
+    worker.watch(stop_event)                        # `oncall sync --watch`, or a console worker thread
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from oncall.store.db import Database, open_database
+from oncall.store.outbox import OutboxStore
+from oncall.store.remote_ids import RemoteIds
+from oncall.sync.deliver import Delivery, JiraDelivery, SlackDelivery
+from oncall.sync.errors import Permanent, SyncError, Transient
+from oncall.sync.jira_adapter import JiraAdapter
+from oncall.sync.pull import PullReport, pull_from_jira
+from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
+from oncall.sync.slack_adapter import SlackAdapter
+from oncall.workspace.config import Config
+from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0
+PULL_EVERY_SECONDS = 60.0
+
+
+@dataclass
+class TargetReport:
+    target: str
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    problem: str = ""  # why the whole system is stopped, if it is
+
+    def add(self, other: "TargetReport") -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.problem = other.problem or self.problem
+
+
+@dataclass
+class SyncReport:
+    targets: dict[str, TargetReport] = field(default_factory=dict)
+    pulled: PullReport | None = None
+    pending: int = 0
+    failed: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0 and self.failed == 0 and not any(t.problem for t in self.targets.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for report in self.targets.values():
+            line = f"{report.target}: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
+            out.append(line + (f" — {report.problem}" if report.problem else ""))
+        if self.pulled:
+            out.append(f"jira pull: {self.pulled.created} new, {self.pulled.updated} updated")
+        return out
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        database_path: Path,
+        config: Config,
+        *,
+        jira: JiraAdapter | None = None,
+        slack: SlackAdapter | None = None,
+        timer: Timer | None = None,
+        backoff: BackoffPolicy | None = None,
+        problems: dict[str, str] | None = None,
+    ) -> None:
+        self.database_path = database_path
+        self.config = config
+        self.timer = timer or SystemTimer()
+        self.backoff = backoff or BackoffPolicy()
+        self.adapters: dict[str, JiraAdapter | SlackAdapter] = {}
+        if jira is not None:
+            self.adapters["jira"] = jira
+        if slack is not None:
+            self.adapters["slack"] = slack
+        # Systems that are configured but cannot be used (no token, bad credentials, no channel).
+        self.blocked: dict[str, str] = dict(problems or {})
+        self._local = threading.local()
+        self._opened: list[Database] = []
+        self._opened_lock = threading.Lock()
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._last_pull = float("-inf")
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def for_workspace(cls, workspace, *, timer: Timer | None = None) -> "SyncWorker":
+        """A worker for a loaded `Workspace`: adapters for what is configured, tokens from the env."""
+        timer = timer or SystemTimer()
+        config: Config = workspace.config
+        adapters: dict[str, object] = {}
+        problems: dict[str, str] = {}
+        if config.jira is not None:
+            try:
+                adapters["jira"] = JiraAdapter(config.jira, jira_token(), RateGate(timer))
+            except MissingSecret as error:
+                problems["jira"] = str(error)
+        if config.slack is not None:
+            try:
+                adapters["slack"] = SlackAdapter(config.slack, slack_token(), RateGate(timer))
+            except MissingSecret as error:
+                problems["slack"] = str(error)
+        return cls(workspace.database_path, config, timer=timer, problems=problems, **adapters)  # type: ignore[arg-type]
+
+    @property
+    def configured(self) -> tuple[str, ...]:
+        return tuple(t for t in ("jira", "slack") if getattr(self.config, t) is not None)
+
+    @property
+    def offline(self) -> bool:
+        return not self.configured
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_pass(self) -> SyncReport:
+        """Deliver everything that is due now; pull teammates' incidents from Jira when it is time."""
+        report = SyncReport(targets={t: TargetReport(t) for t in self.configured})
+        self._maybe_pull(report)
+        futures = []
+        for target in self._active_targets():
+            pool = self._pool(target)
+            now = self.timer.time()
+            for head in OutboxStore(self._db()).heads(target):
+                if head.state == "pending" and head.next_attempt_at <= now:
+                    futures.append(pool.submit(self._drain_incident, target, head.incident_id, report.targets[target]))
+        done, _ = wait(futures)
+        for future in done:
+            future.result()  # a bug in a delivery must not pass silently
+        self._refresh_stale_parents()
+        self._finish_pass(report)
+        return report
+
+    def drain(self, max_wait: float = 120.0) -> SyncReport:
+        """Run passes until nothing is due within `max_wait` seconds (`oncall sync`)."""
+        started = self.timer.time()
+        total = SyncReport(targets={t: TargetReport(t) for t in self.configured})
+        while True:
+            report = self.run_pass()
+            for target, part in report.targets.items():
+                total.targets[target].add(part)
+            total.pulled = total.pulled or report.pulled
+            total.pending, total.failed = report.pending, report.failed
+            due = self._next_due()
+            if due is None or due - started > max_wait:
+                return total
+            self.timer.sleep(max(0.0, due - self.timer.time()))
+
+    def watch(self, stop: threading.Event, on_pass: Callable[[SyncReport], None] | None = None) -> None:
+        """Keep draining until `stop` is set (`oncall sync --watch`, or the console's worker thread)."""
+        while not stop.is_set():
+            report = self.run_pass()
+            if on_pass is not None:
+                on_pass(report)
+            due = self._next_due()
+            wait_for = POLL_SECONDS if due is None else min(POLL_SECONDS, max(0.0, due - self.timer.time()))
+            stop.wait(wait_for)
+
+    def unblock(self, target: str | None = None) -> None:
+        """A person fixed something and asked to retry: try the system(s) again."""
+        for name in [target] if target else list(self.blocked):
+            if name in self.adapters:
+                self.blocked.pop(name, None)
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
+        with self._opened_lock:
+            for database in self._opened:
+                database.close()
+            self._opened.clear()
+
+    # -- one incident ------------------------------------------------------------------------
+
+    def _drain_incident(self, target: str, incident_id: int, report: TargetReport) -> None:
+        database = self._db()
+        store = OutboxStore(database)
+        delivery = self._delivery(target, database)
+        while target not in self.blocked:
+            entry = store.head(target, incident_id)
+            now = self.timer.time()
+            if entry is None or entry.state != "pending" or entry.next_attempt_at > now:
+                return
+            store.begin_attempt(entry, now)
+            try:
+                note = delivery.deliver(entry)
+            except Permanent as error:
+                store.mark_failed(entry.outbox_id, target, self.timer.time(), error.message, entry.uncertain)
+                report.failed += 1
+                log.warning("%s: gave up on outbox entry %s: %s", target, entry.outbox_id, error.message)
+                if error.whole_target:
+                    self.blocked[target] = error.message
+                return
+            except SyncError as error:
+                retry_after = getattr(error, "retry_after", None)
+                uncertain = entry.uncertain or (isinstance(error, Transient) and error.uncertain)
+                at = self.timer.time()
+                delay = self.backoff.delay(entry.attempts + 1, retry_after)
+                store.mark_retry(entry.outbox_id, target, at, at + delay, error.message, uncertain)
+                report.retrying += 1
+                log.info("%s: will retry outbox entry %s in %.1f s: %s", target, entry.outbox_id, delay, error.message)
+                return
+            store.mark_done(entry.outbox_id, target, self.timer.time(), note)
+            report.delivered += 1
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _active_targets(self) -> list[str]:
+        return [t for t in self.adapters if t not in self.blocked]
+
+    def _maybe_pull(self, report: SyncReport) -> None:
+        jira = self.adapters.get("jira")
+        if not isinstance(jira, JiraAdapter) or "jira" in self.blocked or not self.config.jira or not self.config.jira.pull:
+            return
+        now = self.timer.time()
+        if now - self._last_pull < PULL_EVERY_SECONDS:
+            return
+        try:
+            report.pulled = pull_from_jira(self._db(), self.config, jira, now)
+            self._last_pull = now
+        except Permanent as error:
+            log.warning("jira pull: %s", error.message)
+            if error.whole_target:
+                self.blocked["jira"] = error.message
+        except SyncError as error:
+            log.info("jira pull will be tried again: %s", error.message)
+
+    def _refresh_stale_parents(self) -> None:
+        """Parents posted before the Jira issue existed get their Jira link once it does."""
+        slack = self.adapters.get("slack")
+        if not isinstance(slack, SlackAdapter) or "slack" in self.blocked or "jira" not in self.adapters:
+            return
+        database = self._db()
+        rows = database.conn.execute(
+            "SELECT incident_id FROM remote_incidents WHERE slack_ts IS NOT NULL AND jira_key IS NOT NULL "
+            "AND instr(slack_text, jira_key) = 0 LIMIT 50"
+        ).fetchall()
+        delivery = self._delivery("slack", database)
+        assert isinstance(delivery, SlackDelivery)
+        for (incident_id,) in rows:
+            try:
+                delivery.refresh_parent(delivery.incidents.get(incident_id))
+            except SyncError as error:
+                log.info("slack: incident message not refreshed yet: %s", error.message)
+                return
+
+    def _finish_pass(self, report: SyncReport) -> None:
+        database = self._db()
+        store = OutboxStore(database)
+        ids = RemoteIds(database)
+        for target in self.configured:
+            store.advance_cursor(target)
+            counts = store.counts(target)
+            report.pending += counts.pending
+            report.failed += counts.failed
+            problem = self.blocked.get(target, "")
+            report.targets[target].problem = problem
+            ids.set_state(f"health:{target}", problem)
+
+    def _next_due(self) -> float | None:
+        store = OutboxStore(self._db())
+        due = [h.next_attempt_at for t in self._active_targets() for h in store.heads(t) if h.state == "pending"]
+        return min(due) if due else None
+
+    def _db(self) -> Database:
+        database = getattr(self._local, "database", None)
+        if database is None:
+            database = open_database(self.database_path)
+            self._local.database = database
+            self._local.deliveries = {}
+            with self._opened_lock:
+                self._opened.append(database)
+        return database
+
+    def _delivery(self, target: str, database: Database) -> Delivery:
+        deliveries = self._local.deliveries
+        if target not in deliveries:
+            adapter = self.adapters[target]
+            if isinstance(adapter, JiraAdapter):
+                deliveries[target] = JiraDelivery(database, self.config, adapter)
+            else:
+                deliveries[target] = SlackDelivery(database, self.config, adapter)
+        return deliveries[target]
+
+    def _pool(self, target: str) -> ThreadPoolExecutor:
+        if target not in self._pools:
+            section = getattr(self.config, target)
+            self._pools[target] = ThreadPoolExecutor(max_workers=section.concurrency, thread_name_prefix=f"sync-{target}")
+        return self._pools[target]
