@@ -9,7 +9,6 @@ import pytest
 from oncall.tui.demo_app import build_demo_app
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
-SIZE = (140, 40)
 
 
 @pytest.fixture

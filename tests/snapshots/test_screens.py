@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SIZE
+SIZE = (140, 40)  # fixed, so snapshots do not depend on the terminal
 
 
 def test_queue(snap_compare, demo_app):

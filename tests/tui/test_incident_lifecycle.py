@@ -9,7 +9,7 @@ from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.widgets.queue_table import QueueTable
 from oncall.tui.widgets.timeline import Timeline
 
-from conftest import SIZE, shown
+from tui_support import SIZE, shown
 
 
 async def test_declare_validates_as_you_type_and_selects_the_new_incident(demo_app):

@@ -10,7 +10,7 @@ from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.widgets.queue_table import QueueTable
 from oncall.tui.widgets.timeline import Timeline
 
-from conftest import SIZE, shown
+from tui_support import SIZE, shown
 
 
 async def wait_for(pilot, condition, seconds: float = 5.0) -> None:

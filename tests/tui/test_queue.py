@@ -6,7 +6,7 @@ from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.screens.queue import QueueScreen
 from oncall.tui.widgets.queue_table import QueueTable
 
-from conftest import SIZE, shown
+from tui_support import SIZE, shown
 
 
 def visible_ids(table: QueueTable) -> list[int]:
