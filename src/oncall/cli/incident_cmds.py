@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from oncall.cli.context import EXIT_REFUSED, CommandError, clock, open_service, print_json
-from oncall.domain.clock import from_text, humanize_age, parse_moment, to_text
+from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
+from oncall.domain.clock import Clock, from_text, humanize_age, parse_moment, to_text
 from oncall.domain.incident import DetectionSource, Incident, TimelineEvent
 from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
@@ -76,7 +76,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_declare(args: argparse.Namespace) -> int:
     with open_service(args) as service:
-        started = _moment(args.started_at, "--started-at") if args.started_at else None
+        started = _moment(args.started_at, "--started-at", service.clock) if args.started_at else None
         incident = _act(lambda: service.declare(Declaration(
             title=args.title, severity=args.severity, asset=args.asset, source=args.source,
             impact=args.impact, started_at=started, ic=args.ic,
@@ -205,9 +205,10 @@ def _text(moment: datetime | None) -> str:
     return to_text(moment) if moment else "-"
 
 
-def _moment(text: str, option: str) -> datetime:
+def _moment(text: str, option: str, clock: Clock) -> datetime:
+    """Read a typed time against the service's own clock, so `-2h` and "now" agree."""
     try:
-        return parse_moment(text, clock())
+        return parse_moment(text, clock)
     except ValueError as error:
         raise CommandError(f"{option}: {error}") from None
 

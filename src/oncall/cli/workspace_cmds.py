@@ -6,7 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from oncall.cli.context import EXIT_BAD_INPUT, CommandError, clock, print_json
+from oncall.cli import context
+from oncall.cli.context import EXIT_BAD_INPUT, CommandError, print_json
 from oncall.workspace.config import CONFIG_NAME, ConfigError
 from oncall.workspace.loader import load_workspace, workspace_root
 from oncall.workspace.template import WORKSPACE_TEMPLATE
@@ -58,7 +59,7 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     database = workspace.open_database()
     try:
-        generate_incidents(database, workspace.config, args.incidents, clock().now(), seed=args.seed)
+        generate_incidents(database, workspace.config, args.incidents, context.clock().now(), seed=args.seed)
         total = database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     finally:
         database.close()
