@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import datetime
 
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
@@ -29,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     declare.add_argument("--ic", default=None, help="Incident Commander (default: who is on call)")
     declare.add_argument("--json", action="store_true")
     declare.set_defaults(handler=cmd_declare)
+    # argparse takes `--started-at -2h` for an unknown option ("expected one argument"); let the
+    # relative times the help suggests pass as values, the way it lets negative numbers pass.
+    declare._negative_number_matcher = re.compile(r"^-\d+[mhd]?$|^-\d*\.\d+$")
 
     listing = commands.add_parser("list", help="list the incident queue")
     listing.add_argument("--status", type=_status, action="append", default=[], help="repeatable")
