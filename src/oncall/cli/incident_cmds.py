@@ -80,6 +80,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_declare(args: argparse.Namespace) -> int:
     with open_service(args) as service:
+        assets = service.config.assets
+        if assets and not service.config.asset(args.asset):
+            # A name that does not exist is bad input (exit 2), like an unknown severity.
+            raise CommandError(f"unknown asset {args.asset!r}; known assets: {', '.join(a.id for a in assets)}")
         started = _moment(args.started_at, "--started-at", service.clock) if args.started_at else None
         incident = _act(lambda: service.declare(Declaration(
             title=args.title, severity=args.severity, asset=args.asset, source=args.source,
