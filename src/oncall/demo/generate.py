@@ -105,7 +105,8 @@ def _one(rng, incident_id, detected, now, assets, people, endings, weights):
     events = []
 
     def event(kind, text, data, actor=ic):
-        events.append((incident_id, to_text(at), actor, kind, text, json.dumps(data, sort_keys=True)))
+        # The newest incidents are detected minutes ago; their script must not run past now.
+        events.append((incident_id, to_text(min(at, now)), actor, kind, text, json.dumps(data, sort_keys=True)))
 
     triage_only = ending in (Status.TRIAGE, Status.DISMISSED)
     first = Status.TRIAGE if triage_only else Status.INVESTIGATING
