@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pytest
 
-from conftest import Run
+Run = Callable[..., "Result"]  # the `cli` and `oncall` fixtures (tests/cli/conftest.py)
 
 DECLARE = ("declare", "--title", "Weekly CAC up 340%", "--severity", "SEV-2", "--asset", "cac-dashboard")
 

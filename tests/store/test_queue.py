@@ -13,8 +13,6 @@ from oncall.domain.status import Status
 from oncall.service.incidents import Declaration, IncidentService
 from oncall.store.queue import QueueFilter, QueueReader
 
-from conftest import NOW
-
 SEARCH_ALL = "affected"  # every synthetic incident's impact says "<asset> affected; ..."
 OPEN = frozenset({Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING})
 
@@ -22,7 +20,7 @@ OPEN = frozenset({Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status
 @pytest.fixture
 def history(database, workspace, service: IncidentService, clock) -> QueueReader:
     """400 incidents of synthetic history (mostly finished) and three open ones declared today."""
-    generate_incidents(database, workspace.config, 400 - 3, NOW - timedelta(hours=1), seed=3)
+    generate_incidents(database, workspace.config, 400 - 3, clock.now() - timedelta(hours=1), seed=3)
     for severity, status in ((Severity.SEV3, Status.INVESTIGATING), (Severity.SEV1, Status.TRIAGE),
                              (Severity.SEV3, Status.TRIAGE)):
         clock.advance(timedelta(minutes=1))
