@@ -38,9 +38,11 @@ def ensure_demo_workspace(now: datetime) -> Workspace:
     workspace = load_workspace(root)
     database = workspace.open_database()
     try:
-        empty = database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
-        if empty:
-            seed_samples(database, workspace.config, now)
+        # Check and seed under one write lock: two first runs at once (the console and a
+        # command) must not both find the database empty and seed it twice.
+        with database.write() as conn:
+            if conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0:
+                seed_samples(database, workspace.config, now)
     finally:
         database.close()
     return workspace
