@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -87,3 +89,13 @@ def test_no_workspace_opens_the_demo(cli, isolated_environment: Path) -> None:
     assert cli("list", "--json").json()["total"] == 15  # seeded once, not on every run
     shown = cli("show", rows[0]["id"], "--json").json()
     assert [e["kind"] for e in shown["timeline"]][:2] == ["declared", "ic_assigned"]
+
+
+def test_first_runs_at_once_seed_the_demo_once(cli) -> None:
+    # The console and a command started together on a fresh machine (ONCALL_DATA_DIR is fresh).
+    runs = [subprocess.Popen([sys.executable, "-m", "oncall", "list", "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for run in runs:
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 0, err
+    assert cli("list", "--json").json()["total"] == 15
