@@ -6,6 +6,8 @@ import argparse
 import re
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
 from oncall.domain.clock import Clock, from_text, humanize_age, parse_moment, to_text
 from oncall.domain.incident import DetectionSource, Incident, TimelineEvent
@@ -85,10 +87,13 @@ def cmd_declare(args: argparse.Namespace) -> int:
             # A name that does not exist is bad input (exit 2), like an unknown severity.
             raise CommandError(f"unknown asset {args.asset!r}; known assets: {', '.join(a.id for a in assets)}")
         started = _moment(args.started_at, "--started-at", service.clock) if args.started_at else None
-        incident = _act(lambda: service.declare(Declaration(
-            title=args.title, severity=args.severity, asset=args.asset, source=args.source,
-            impact=args.impact, started_at=started, ic=args.ic,
-        )))
+        try:
+            incident = _act(lambda: service.declare(Declaration(
+                title=args.title, severity=args.severity, asset=args.asset, source=args.source,
+                impact=args.impact, started_at=started, ic=args.ic,
+            )))
+        except ValidationError as error:  # an empty or over-long title
+            raise CommandError(_validation_message(error)) from None
         _report(args, incident, f"declared {incident.ref} {incident.severity.value} {incident.title}")
     return 0
 
@@ -179,6 +184,13 @@ def _act(action):
         return action()
     except RuleViolation as error:
         raise CommandError(str(error), EXIT_REFUSED) from None
+
+
+def _validation_message(error: ValidationError) -> str:
+    return "; ".join(
+        f"--{'.'.join(str(part) for part in detail['loc'])}: {detail['msg'].removeprefix('Value error, ')}"
+        for detail in error.errors()
+    )
 
 
 def _get(service, incident_id: int) -> Incident:
