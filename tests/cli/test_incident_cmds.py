@@ -55,6 +55,13 @@ def test_unknown_severity_exits_2_naming_it(oncall: Run) -> None:
     assert oncall("list", "--json").json()["total"] == 0
 
 
+@pytest.mark.parametrize(("title", "said"), [("   ", "--title: title is empty"), ("x" * 201, "at most 200 characters")])
+def test_a_bad_title_exits_2_saying_why(oncall: Run, title: str, said: str) -> None:
+    result = oncall("declare", "--title", title, "--severity", "3", "--asset", "cac-dashboard")
+    assert result.code == 2 and said in result.err
+    assert oncall("list", "--json").json()["total"] == 0
+
+
 def test_unreadable_started_at_exits_2(oncall: Run) -> None:
     result = oncall(*DECLARE, "--started-at", "25:00")
     assert result.code == 2 and "--started-at" in result.err and "ISO 8601" in result.err
