@@ -72,72 +72,45 @@ def test_the_good_file_loads_without_problems(tmp_path: Path) -> None:
     assert config.rotation is not None and config.rotation.people == ["ana", "ben"]
 
 
-def test_unknown_top_level_key(tmp_path: Path) -> None:
-    text = GOOD + '\n[slak]  # <- here\nchannel = "#data"\n'
-    config, message = the_problem(tmp_path, text, "slak")
-    assert "unknown key" in message and "slack" in message  # lists the known ones
-    assert len(config.people) == 2
+BOTH_PEOPLE, BOTH_ASSETS = ["ana", "ben"], ["orders", "sales-dashboard"]
+
+# (what is broken, GOOD's text replaced (None: appended), by what, the key named, what the message
+#  says, the people and assets that still load)
+MISTAKES = [
+    ("unknown-top-level-key", None, '[slak]  # <- here\nchannel = "#data"', "slak",
+     ["unknown key", "slack"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("unknown-key-in-entry", 'name = "Ben Ode"', 'name = "Ben Ode"\nshoe_size = 44  # <- here', "people[1].shoe_size",
+     ["unknown key"], ["ana"], BOTH_ASSETS),
+    ("wrong-type", "people = [\"ana\", \"ben\"]", 'people = ["ana", "ben"]\nshift_days = "seven"  # <- here',
+     "rotation.shift_days", ["integer", "'seven'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("wrong-enum-value", 'kind = "dashboard"', 'kind = "dashbord"  # <- here', "assets[1].kind",
+     ["'dashbord'", "'dashboard'"], BOTH_PEOPLE, ["orders"]),
+    ("missing-required-value", '[[people]]\nid = "ben"\nname = "Ben Ode"', '[[people]]  # <- here\nid = "ben"',
+     "people[1].name", ["required value is missing"], ["ana"], BOTH_ASSETS),
+    ("bad-role", 'name = "Ben Ode"', 'name = "Ben Ode"\nroles = ["sme", "boss"]  # <- here', "people[1].roles.1",
+     ["'boss'"], ["ana"], BOTH_ASSETS),
+    ("duplicate-id", None, '[[assets]]\nid = "orders"  # <- here\nname = "orders again"\nkind = "table"', "assets",
+     ["'orders' appears twice"], BOTH_PEOPLE, ["orders", "sales-dashboard", "orders"]),
+    ("rotation-person-not-on-roster", 'people = ["ana", "ben"]', 'people = ["ana", "zoe"]  # <- here',
+     "rotation.people", ["'zoe' is not on the roster", "ana, ben"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("unknown-upstream", 'upstream = ["orders"]', 'upstream = ["orders", "ordres"]  # <- here',
+     "assets.sales-dashboard.upstream", ["'ordres' is not a known asset id"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("owner-not-on-roster", 'owner = "ana"', 'owner = "anna"  # <- here', "assets.orders.owner",
+     ["'anna' is not on the roster"], BOTH_PEOPLE, BOTH_ASSETS),
+]
 
 
-def test_unknown_key_inside_an_entry_points_at_that_key(tmp_path: Path) -> None:
-    text = GOOD.replace('name = "Ben Ode"', 'name = "Ben Ode"\nshoe_size = 44  # <- here')
-    config, message = the_problem(tmp_path, text, "people[1].shoe_size")
-    assert "unknown key" in message
-    assert [p.id for p in config.people] == ["ana"]  # the broken entry is left out, the other loads
-
-
-def test_wrong_type_says_what_was_given(tmp_path: Path) -> None:
-    text = GOOD.replace("start = 2026-01-05T09:00:00Z", 'start = 2026-01-05T09:00:00Z\nshift_days = "seven"  # <- here')
-    config, message = the_problem(tmp_path, text, "rotation.shift_days")
-    assert "integer" in message and "'seven'" in message
-    assert len(config.people) == 2 and len(config.assets) == 2
-
-
-def test_wrong_enum_value_in_an_asset(tmp_path: Path) -> None:
-    text = GOOD.replace('kind = "dashboard"', 'kind = "dashbord"  # <- here')
-    config, message = the_problem(tmp_path, text, "assets[1].kind")
-    assert "'dashbord'" in message and "'dashboard'" in message
-    assert [a.id for a in config.assets] == ["orders"]
-
-
-def test_missing_required_value_points_at_its_entry(tmp_path: Path) -> None:
-    text = GOOD.replace('[[people]]\nid = "ben"\nname = "Ben Ode"', '[[people]]  # <- here\nid = "ben"')
-    config, message = the_problem(tmp_path, text, "people[1].name")
-    assert "required value is missing" in message
-    assert [p.id for p in config.people] == ["ana"]
-
-
-def test_a_broken_person_does_not_stop_the_others(tmp_path: Path) -> None:
-    text = GOOD.replace('name = "Ben Ode"', 'name = "Ben Ode"\nroles = ["sme", "boss"]  # <- here')
-    config, message = the_problem(tmp_path, text, "people[1].roles.1")
-    assert "'boss'" in message
-    assert [p.id for p in config.people] == ["ana"]
-    assert [a.id for a in config.assets] == ["orders", "sales-dashboard"]
-
-
-def test_duplicate_id_points_at_the_second_one(tmp_path: Path) -> None:
-    text = GOOD + '\n[[assets]]\nid = "orders"  # <- here\nname = "orders again"\nkind = "table"\n'
-    _, message = the_problem(tmp_path, text, "assets")
-    assert "'orders' appears twice" in message
-
-
-def test_rotation_naming_someone_not_on_the_roster(tmp_path: Path) -> None:
-    text = GOOD.replace('people = ["ana", "ben"]', 'people = ["ana", "zoe"]  # <- here')
-    config, message = the_problem(tmp_path, text, "rotation.people")
-    assert "'zoe' is not on the roster" in message and "ana, ben" in message
-    assert config.rotation is not None
-
-
-def test_unknown_upstream_asset(tmp_path: Path) -> None:
-    text = GOOD.replace('upstream = ["orders"]', 'upstream = ["orders", "ordres"]  # <- here')
-    _, message = the_problem(tmp_path, text, "assets.sales-dashboard.upstream")
-    assert "'ordres' is not a known asset id" in message
-
-
-def test_asset_owner_not_on_the_roster(tmp_path: Path) -> None:
-    text = GOOD.replace('owner = "ana"', 'owner = "anna"  # <- here')
-    _, message = the_problem(tmp_path, text, "assets.orders.owner")
-    assert "'anna' is not on the roster" in message
+@pytest.mark.parametrize(("old", "new", "key", "said", "people", "assets"), [m[1:] for m in MISTAKES],
+                         ids=[m[0] for m in MISTAKES])
+def test_a_mistake_is_named_and_the_rest_still_loads(
+    tmp_path: Path, old: str | None, new: str, key: str, said: list[str], people: list[str], assets: list[str]
+) -> None:
+    text = GOOD + "\n" + new + "\n" if old is None else GOOD.replace(old, new)
+    assert text != GOOD
+    config, message = the_problem(tmp_path, text, key)
+    assert all(fragment in message for fragment in said), message
+    assert [p.id for p in config.people] == people
+    assert [a.id for a in config.assets] == assets
 
 
 def test_a_table_where_entries_are_expected(tmp_path: Path) -> None:
