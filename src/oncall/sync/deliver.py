@@ -8,9 +8,11 @@ by its label, a comment by its marker, a Slack message by its metadata.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from oncall.domain.incident import Incident, TimelineEvent
+from oncall.domain.severity import Severity
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.outbox import OutboxEntry
@@ -121,10 +123,21 @@ class SlackDelivery(Delivery):
                     new_ic = self.config.person(event.data.get("ic")) if "ic" in event.data else None
                     found = self.adapter.post_reply(
                         channel, parent_ts, messages.slack_reply(event, new_ic),
-                        messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(incident.severity),
+                        messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(self.severity_at(event)),
                     )
                 self._record(event, step, found)
         return ""
+
+    def severity_at(self, event: TimelineEvent) -> Severity:
+        """The incident's severity when the event happened (an update queued while offline
+        keeps the broadcast rule of its moment)."""
+        row = self.timeline.db.conn.execute(
+            "SELECT data FROM timeline WHERE incident_id = ? AND id <= ? AND kind IN ('declared', 'severity_changed') "
+            "ORDER BY id DESC LIMIT 1",
+            (event.incident_id, event.id),
+        ).fetchone()
+        data = json.loads(row[0]) if row else {}
+        return Severity(data.get("to") or data.get("severity") or "SEV-3")
 
     def parent_text(self, incident: Incident) -> str:
         assert incident.id is not None

@@ -72,8 +72,6 @@ def _apply(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue,
         _import(database, config, ids, issue, label or f"jira-{issue.key.lower()}", now)
         report.created += 1
         return
-    if issue.updated and issue.updated == known.jira_updated:
-        return
     if _apply_status(database, config, known.incident_id, issue, now):
         report.updated += 1
     ids.update_incident(known.incident_id, jira_updated=issue.updated)

@@ -1,0 +1,229 @@
+"""What both fake services share: an HTTP server on 127.0.0.1 in a thread, a log of every
+exchange (checked against the vendors' OpenAPI descriptions), added latency, a per-second
+request limit answered with 429 + Retry-After, and faults queued by tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+FAULTS = ("429", "503", "slow", "drop", "auth")
+
+
+@dataclass
+class Fault:
+    """One planned failure. `match` picks requests by a substring of "METHOD /path"."""
+
+    kind: str
+    match: str = ""
+    retry_after: int = 1
+    delay: float = 1.0  # for "slow": how late the answer comes (after the work is done)
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    query: dict[str, Any]
+    body: Any
+    status: int
+    response: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+    def param(self, name: str, default: Any = None) -> Any:
+        if isinstance(self.body, dict) and name in self.body:
+            return self.body[name]
+        return self.query.get(name, default)
+
+
+class Reply:
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+class FakeService:
+    """Subclasses implement `handle(request) -> Reply` and `unauthorized() -> Reply`."""
+
+    name = "service"
+
+    def __init__(self, latency: float = 0.0, rate_limit: int | None = None) -> None:
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.lock = threading.RLock()
+        self.faults: deque[Fault] = deque()
+        self.exchanges: list[Exchange] = []
+        self.refused = 0  # 429s answered for the rate limit or a fault
+        self._accepted: deque[float] = deque()
+        self._stopping = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, name=f"fake-{self.name}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeService":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def fail(self, kind: str, *, times: int = 1, match: str = "", retry_after: int = 1, delay: float = 1.0) -> None:
+        assert kind in FAULTS, kind
+        with self.lock:
+            self.faults.extend(Fault(kind, match, retry_after, delay) for _ in range(times))
+
+    def calls(self, method_path: str) -> list[Exchange]:
+        """Exchanges whose "METHOD /path" contains `method_path`."""
+        with self.lock:
+            return [e for e in self.exchanges if method_path in f"{e.method} {e.path}"]
+
+    # -- subclass hooks ------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def authorized(self, request: Request) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def unauthorized(self) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def unavailable(self) -> Reply:
+        return Reply(503, {"errorMessages": ["Service unavailable"], "errors": {}})
+
+    def rate_limited(self, retry_after: int) -> Reply:
+        return Reply(429, {"errorMessages": ["Rate limit exceeded"], "errors": {}}, {"Retry-After": str(retry_after)})
+
+    # -- the machinery ---------------------------------------------------------------------
+
+    def _take_fault(self, request: Request) -> Fault | None:
+        key = f"{request.method} {request.path}"
+        with self.lock:
+            for fault in self.faults:
+                if fault.match in key:
+                    self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _over_limit(self) -> int | None:
+        """Seconds to wait if this request would exceed `rate_limit` in the last second."""
+        if self.rate_limit is None:
+            return None
+        with self.lock:
+            now = time.monotonic()
+            while self._accepted and self._accepted[0] <= now - 1.0:
+                self._accepted.popleft()
+            if len(self._accepted) >= self.rate_limit:
+                return max(1, math.ceil(self._accepted[0] + 1.0 - now))
+            self._accepted.append(now)
+            return None
+
+    def _serve(self, request: Request) -> tuple[Reply | None, Fault | None]:
+        """The reply, or None to drop the connection without one."""
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self._take_fault(request)
+        if fault and fault.kind == "429":
+            return self.rate_limited(fault.retry_after), fault
+        if fault and fault.kind == "503":
+            return self.unavailable(), fault
+        if fault and fault.kind == "auth":
+            return self.unauthorized(), fault
+        wait = self._over_limit()
+        if wait is not None:
+            return self.rate_limited(wait), None
+        if not self.authorized(request):
+            return self.unauthorized(), None
+        with self.lock:
+            reply = self.handle(request)
+        if fault and fault.kind == "slow":
+            self._stopping.wait(fault.delay)  # the work is done; the answer comes too late
+        if fault and fault.kind == "drop":
+            return None, fault
+        return reply, fault
+
+    def _handler_class(self):
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _any(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body: Any = None
+                ctype = self.headers.get("Content-Type", "")
+                if raw and "json" in ctype:
+                    body = json.loads(raw)
+                elif raw:
+                    body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+                query = {k: ",".join(v) for k, v in parse_qs(parts.query).items()}  # fields=a&fields=b
+                request = Request(self.command, parts.path, query, body, dict(self.headers))
+                reply, _fault = service._serve(request)
+                if reply is None:
+                    # Received and done, but no answer: the connection just ends.
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    with service.lock:
+                        service.exchanges.append(Exchange(self.command, parts.path, query, body, 0, None))
+                    return
+                if reply.status == 429:
+                    with service.lock:
+                        service.refused += 1
+                payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if reply.body is not None:
+                        self.send_header("Content-Type", "application/json;charset=UTF-8")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the client gave up waiting (the "slow" fault)
+                    self.close_connection = True
+                with service.lock:
+                    service.exchanges.append(
+                        Exchange(self.command, parts.path, query, body, reply.status, reply.body, reply.headers))
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+        return Handler

@@ -1,0 +1,241 @@
+"""A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions and search, in
+Cloud (`/search/jql`, `nextPageToken`) or Server (`/search`, `startAt`/`total`) mode."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .base import FakeService, Reply, Request
+
+API = "/rest/api/2"
+STATUSES = ["Open", "In Progress", "Resolved", "Closed"]
+# id, name, the status it leads to
+TRANSITIONS = [("11", "Start Progress", "In Progress"), ("21", "Resolve", "Resolved"),
+               ("31", "Close", "Closed"), ("41", "Reopen", "Open")]
+PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
+
+
+def _now_text() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+@dataclass
+class FakeIssue:
+    id: str
+    key: str
+    fields: dict[str, Any]
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    updated_at: float = field(default_factory=time.time)
+
+
+class FakeJira(FakeService):
+    name = "jira"
+
+    def __init__(self, *, deployment: str = "Cloud", project: str = "DATA", email: str = "bot@example.com",
+                 token: str = "jira-secret-token", issue_types: tuple[str, ...] = ("Incident", "Task", "Bug"),
+                 page_size: int = 50, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.deployment = deployment
+        self.project = project
+        self.email = email
+        self.token = token
+        self.issue_types = list(issue_types)
+        self.page_size = page_size
+        self.issues: dict[str, FakeIssue] = {}
+        self._next_id = 10000
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def authorized(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        basic = "Basic " + base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+        return header in (basic, f"Bearer {self.token}")
+
+    def unauthorized(self) -> Reply:
+        return Reply(401, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}})
+
+    # -- helpers for tests -----------------------------------------------------------------
+
+    def add_issue(self, summary: str, labels: list[str], status: str = "Open", description: str = "") -> FakeIssue:
+        """An issue made by someone else (a teammate's laptop, or a person in the Jira UI)."""
+        with self.lock:
+            return self._create({"summary": summary, "labels": labels, "description": description,
+                                 "issuetype": {"name": "Incident"}, "priority": {"name": "High"}}, status)
+
+    def set_status(self, key: str, status: str) -> None:
+        with self.lock:
+            self.issues[key].fields["status"] = self._status(status)
+            self._touch(self.issues[key])
+
+    def with_label(self, label: str) -> list[FakeIssue]:
+        with self.lock:
+            return [i for i in self.issues.values() if label in i.fields.get("labels", [])]
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        path, method = request.path, request.method
+        if not path.startswith(API):
+            return Reply(404, {"errorMessages": ["Not found"], "errors": {}})
+        route = path[len(API):]
+        if route == "/serverInfo" and method == "GET":
+            return Reply(200, {"baseUrl": self.url, "version": "1001.0.0", "versionNumbers": [1001, 0, 0],
+                               "deploymentType": self.deployment, "buildNumber": 100000,
+                               "serverTitle": "Fake Jira", "serverTime": _now_text()})
+        if route == "/myself" and method == "GET":
+            return Reply(200, {"self": f"{self.url}{API}/user?accountId=bot", "accountId": "bot",
+                               "emailAddress": self.email, "displayName": "oncall bot", "active": True})
+        if route == "/field" and method == "GET":
+            return Reply(200, [{"id": name, "key": name, "name": name.title(), "custom": False}
+                               for name in ("summary", "status", "labels", "priority", "updated", "description")])
+        if route == "/priority" and method == "GET":
+            return Reply(200, [{"self": f"{self.url}{API}/priority/{n}", "id": str(n), "name": name}
+                               for n, name in enumerate(PRIORITIES, start=1)])
+        match = re.fullmatch(r"/project/([^/]+)", route)
+        if match and method == "GET":
+            return self._project(match.group(1))
+        if route == "/issue" and method == "POST":
+            return self._create_from(request)
+        if route in ("/search", "/search/jql") and method in ("GET", "POST"):
+            return self._search(request, cloud=route.endswith("/jql"))
+        match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions)?", route)
+        if match:
+            issue = self._find(match.group(1))
+            if issue is None:
+                return Reply(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}})
+            part = match.group(2)
+            if part is None:
+                return self._issue(issue, request)
+            if part == "/comment":
+                return self._comment(issue, request)
+            return self._transition(issue, request)
+        return Reply(404, {"errorMessages": [f"No route for {method} {path}"], "errors": {}})
+
+    def _project(self, key: str) -> Reply:
+        if key != self.project:
+            return Reply(404, {"errorMessages": [f"No project could be found with key '{key}'."], "errors": {}})
+        return Reply(200, {"self": f"{self.url}{API}/project/10000", "id": "10000", "key": self.project,
+                           "name": "Data", "projectTypeKey": "software",
+                           "issueTypes": [{"self": f"{self.url}{API}/issuetype/{n}", "id": str(n), "name": name,
+                                           "subtask": False} for n, name in enumerate(self.issue_types, start=1)]})
+
+    def _create_from(self, request: Request) -> Reply:
+        fields = dict((request.body or {}).get("fields", {}))
+        project = fields.get("project", {})
+        if project.get("key") != self.project:
+            return Reply(400, {"errorMessages": [], "errors": {"project": "valid project is required"}})
+        if fields.get("issuetype", {}).get("name") not in self.issue_types:
+            return Reply(400, {"errorMessages": [], "errors": {"issuetype": "The issue type selected is invalid."}})
+        if not fields.get("summary"):
+            return Reply(400, {"errorMessages": [], "errors": {"summary": "You must specify a summary of the issue."}})
+        issue = self._create(fields, "Open")
+        return Reply(201, {"id": issue.id, "key": issue.key, "self": f"{self.url}{API}/issue/{issue.id}"})
+
+    def _create(self, fields: dict[str, Any], status: str) -> FakeIssue:
+        self._next_id += 1
+        key = f"{self.project}-{len(self.issues) + 1}"
+        fields = {**fields, "status": self._status(status), "created": _now_text()}
+        issue = FakeIssue(str(self._next_id), key, fields)
+        self._touch(issue)
+        self.issues[key] = issue
+        return issue
+
+    def _status(self, name: str) -> dict[str, Any]:
+        return {"self": f"{self.url}{API}/status/{STATUSES.index(name) + 1}", "id": str(STATUSES.index(name) + 1),
+                "name": name}
+
+    def _touch(self, issue: FakeIssue) -> None:
+        issue.updated_at = time.time()
+        issue.fields["updated"] = _now_text()
+
+    def _find(self, key_or_id: str) -> FakeIssue | None:
+        return self.issues.get(key_or_id) or next((i for i in self.issues.values() if i.id == key_or_id), None)
+
+    def _bean(self, issue: FakeIssue, wanted: list[str] | None = None) -> dict[str, Any]:
+        fields = issue.fields if not wanted or "*all" in wanted else {k: v for k, v in issue.fields.items() if k in wanted}
+        return {"expand": "", "id": issue.id, "key": issue.key, "self": f"{self.url}{API}/issue/{issue.id}",
+                "fields": fields}
+
+    def _issue(self, issue: FakeIssue, request: Request) -> Reply:
+        if request.method == "GET":
+            wanted = request.query.get("fields")
+            return Reply(200, self._bean(issue, wanted.split(",") if wanted else None))
+        if request.method == "PUT":
+            issue.fields.update((request.body or {}).get("fields", {}))
+            self._touch(issue)
+            return Reply(204)
+        return Reply(405, {"errorMessages": ["Method not allowed"], "errors": {}})
+
+    def _comment_json(self, issue: FakeIssue, comment: dict[str, Any]) -> dict[str, Any]:
+        return {"self": f"{self.url}{API}/issue/{issue.id}/comment/{comment['id']}", "id": comment["id"],
+                "body": comment["body"], "created": comment["created"], "updated": comment["created"],
+                "author": {"accountId": "bot", "displayName": "oncall bot"}}
+
+    def _comment(self, issue: FakeIssue, request: Request) -> Reply:
+        if request.method == "POST":
+            comment = {"id": str(len(issue.comments) + 1 + 100 * int(issue.id)), "body": (request.body or {}).get("body", ""),
+                       "created": _now_text()}
+            issue.comments.append(comment)
+            self._touch(issue)
+            return Reply(201, self._comment_json(issue, comment))
+        start = int(request.query.get("startAt", 0))
+        page = issue.comments[start:start + self.page_size]
+        return Reply(200, {"startAt": start, "maxResults": self.page_size, "total": len(issue.comments),
+                           "comments": [self._comment_json(issue, c) for c in page]})
+
+    def _available(self, issue: FakeIssue) -> list[tuple[str, str, str]]:
+        current = issue.fields["status"]["name"]
+        return [t for t in TRANSITIONS if t[2] != current]
+
+    def _transition(self, issue: FakeIssue, request: Request) -> Reply:
+        if request.method == "GET":
+            return Reply(200, {"expand": "transitions", "transitions": [
+                {"id": tid, "name": name, "to": self._status(to), "hasScreen": False, "isAvailable": True}
+                for tid, name, to in self._available(issue)]})
+        wanted = str(((request.body or {}).get("transition") or {}).get("id"))
+        chosen = next((t for t in self._available(issue) if t[0] == wanted), None)
+        if chosen is None:
+            return Reply(400, {"errorMessages": [f"Transition id '{wanted}' is not valid for this issue."], "errors": {}})
+        issue.fields["status"] = self._status(chosen[2])
+        self._touch(issue)
+        return Reply(204)
+
+    def _search(self, request: Request, cloud: bool) -> Reply:
+        if cloud != (self.deployment == "Cloud"):
+            return Reply(410 if not cloud else 404, {"errorMessages": ["Wrong search API for this deployment"], "errors": {}})
+        jql = str(request.param("jql", ""))
+        found = [i for i in self.issues.values() if _matches(i, jql)]
+        found.sort(key=lambda i: i.updated_at)
+        wanted = request.param("fields")
+        wanted = wanted.split(",") if isinstance(wanted, str) else wanted
+        limit = min(int(request.param("maxResults", self.page_size) or self.page_size), self.page_size)
+        if cloud:
+            start = int(request.param("nextPageToken") or 0)
+            page = found[start:start + limit]
+            body: dict[str, Any] = {"issues": [self._bean(i, wanted) for i in page],
+                                    "isLast": start + limit >= len(found)}
+            if not body["isLast"]:
+                body["nextPageToken"] = str(start + limit)
+            return Reply(200, body)
+        start = int(request.param("startAt", 0))
+        page = found[start:start + limit]
+        return Reply(200, {"expand": "", "startAt": start, "maxResults": limit, "total": len(found),
+                           "issues": [self._bean(i, wanted) for i in page]})
+
+
+def _matches(issue: FakeIssue, jql: str) -> bool:
+    for label in re.findall(r'labels\s*=\s*"([^"]+)"', jql):
+        if label not in issue.fields.get("labels", []):
+            return False
+    for project in re.findall(r'project\s*=\s*"([^"]+)"', jql):
+        if not issue.key.startswith(project + "-"):
+            return False
+    for minutes in re.findall(r'updated\s*>=\s*"-(\d+)m"', jql):
+        if issue.updated_at < time.time() - int(minutes) * 60:
+            return False
+    return True

@@ -1,0 +1,187 @@
+"""A stateful Slack Web API on 127.0.0.1: channels, messages with metadata, threads, history.
+
+Errors are HTTP 200 with `{"ok": false, "error": ...}`, rate limits HTTP 429 with Retry-After,
+as Slack answers; the slack-sdk client POSTs (JSON or form) or GETs with a query string."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .base import FakeService, Reply, Request
+
+
+@dataclass
+class FakeMessage:
+    ts: str
+    text: str
+    metadata: dict[str, Any] | None = None
+    thread_ts: str | None = None
+    reply_broadcast: bool = False
+    edits: int = 0
+
+
+@dataclass
+class FakeChannel:
+    id: str
+    name: str
+    bot_is_member: bool = True
+    messages: list[FakeMessage] = field(default_factory=list)
+
+    def parents(self) -> list[FakeMessage]:
+        return [m for m in self.messages if m.thread_ts is None or m.thread_ts == m.ts]
+
+    def replies(self, parent_ts: str) -> list[FakeMessage]:
+        return [m for m in self.messages if m.thread_ts == parent_ts and m.ts != parent_ts]
+
+
+class FakeSlack(FakeService):
+    name = "slack"
+
+    def __init__(self, *, token: str = "xoxb-slack-secret-token", page_size: int = 100, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.token = token
+        self.page_size = page_size
+        self.channels: dict[str, FakeChannel] = {}
+        self._ts = itertools.count(1)
+        self.add_channel("C0INCIDENTS", "data-incidents")
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def add_channel(self, channel_id: str, name: str, bot_is_member: bool = True) -> FakeChannel:
+        channel = FakeChannel(channel_id, name, bot_is_member)
+        self.channels[channel_id] = channel
+        return channel
+
+    def authorized(self, request: Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.token}"
+
+    def unauthorized(self) -> Reply:
+        return Reply(200, {"ok": False, "error": "invalid_auth"})
+
+    def unavailable(self) -> Reply:
+        return Reply(503, {"ok": False, "error": "service_unavailable"})
+
+    def rate_limited(self, retry_after: int) -> Reply:
+        return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        method = request.path.removeprefix("/api/")
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return Reply(200, {"ok": False, "error": "unknown_method"})
+        return handler(request)
+
+    def _channel(self, request: Request) -> FakeChannel | Reply:
+        wanted = str(request.param("channel", "")).lstrip("#")
+        channel = self.channels.get(wanted) or next((c for c in self.channels.values() if c.name == wanted), None)
+        if channel is None:
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
+        if not channel.bot_is_member:
+            return Reply(200, {"ok": False, "error": "not_in_channel"})
+        return channel
+
+    def _message_json(self, message: FakeMessage, with_metadata: bool, channel: FakeChannel | None = None) -> dict:
+        body: dict[str, Any] = {"type": "message", "user": "UBOT", "text": message.text, "ts": message.ts}
+        if message.thread_ts:
+            body["thread_ts"] = message.thread_ts
+        if channel is not None and message.thread_ts in (None, message.ts):
+            replies = channel.replies(message.ts)
+            if replies:
+                body["thread_ts"] = message.ts
+                body["reply_count"] = len(replies)
+        if with_metadata and message.metadata:
+            body["metadata"] = message.metadata
+        return body
+
+    def _auth_test(self, request: Request) -> Reply:
+        return Reply(200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "oncall",
+                           "team_id": "T0FAKE", "user_id": "UBOT", "bot_id": "B0FAKE"})
+
+    def _chat_postMessage(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        metadata = request.param("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = FakeMessage(
+            ts=f"1700000000.{next(self._ts):06d}", text=str(request.param("text", "")), metadata=metadata,
+            thread_ts=request.param("thread_ts"), reply_broadcast=bool(request.param("reply_broadcast", False)),
+        )
+        channel.messages.append(message)
+        return Reply(200, {"ok": True, "channel": channel.id, "ts": message.ts,
+                           "message": self._message_json(message, with_metadata=True)})
+
+    def _chat_update(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        ts = request.param("ts")
+        message = next((m for m in channel.messages if m.ts == ts), None)
+        if message is None:
+            return Reply(200, {"ok": False, "error": "message_not_found"})
+        message.text = str(request.param("text", ""))
+        message.edits += 1
+        return Reply(200, {"ok": True, "channel": channel.id, "ts": ts, "text": message.text,
+                           "message": self._message_json(message, with_metadata=False)})
+
+    def _page(self, items: list, request: Request) -> tuple[list, dict]:
+        start = int(request.param("cursor") or 0)
+        limit = min(int(request.param("limit", self.page_size)), self.page_size)
+        page = items[start:start + limit]
+        more = start + limit < len(items)
+        return page, {"has_more": more, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _conversations_history(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        oldest = float(request.param("oldest", 0) or 0)
+        metadata = str(request.param("include_all_metadata", "")).lower() in ("1", "true")
+        newest_first = [m for m in reversed(channel.parents()) if float(m.ts) > oldest]
+        page, paging = self._page(newest_first, request)
+        return Reply(200, {"ok": True, "messages": [self._message_json(m, metadata, channel) for m in page],
+                           "pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0, **paging})
+
+    def _conversations_replies(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        ts = request.param("ts")
+        parent = next((m for m in channel.messages if m.ts == ts), None)
+        if parent is None:
+            return Reply(200, {"ok": False, "error": "thread_not_found"})
+        metadata = str(request.param("include_all_metadata", "")).lower() in ("1", "true")
+        page, paging = self._page([parent, *channel.replies(ts)], request)
+        return Reply(200, {"ok": True, "messages": [self._message_json(m, metadata, channel) for m in page], **paging})
+
+    def _conversations_info(self, request: Request) -> Reply:
+        wanted = str(request.param("channel", ""))
+        channel = self.channels.get(wanted)
+        if channel is None:
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
+        return Reply(200, {"ok": True, "channel": {"id": channel.id, "name": channel.name, "is_channel": True,
+                                                   "is_member": channel.bot_is_member, "is_archived": False}})
+
+    def _conversations_list(self, request: Request) -> Reply:
+        channels = [{"id": c.id, "name": c.name, "is_channel": True, "is_member": c.bot_is_member,
+                     "is_archived": False} for c in self.channels.values()]
+        page, paging = self._page(channels, request)
+        return Reply(200, {"ok": True, "channels": page, "response_metadata": paging["response_metadata"]})
+
+    # -- for assertions --------------------------------------------------------------------
+
+    def parents_in(self, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
+        with self.lock:
+            return list(self.channels[channel_id].parents())
+
+    def replies_to(self, parent_ts: str, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
+        with self.lock:
+            return list(self.channels[channel_id].replies(parent_ts))

@@ -1,0 +1,130 @@
+"""Declare, change, update, pull: the real `jira` and `slack-sdk` clients against the fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from oncall.domain.incident import DetectionSource
+from oncall.domain.severity import Severity
+from oncall.domain.status import Status
+from oncall.service.incidents import Declaration, IncidentService
+from oncall.store.queue import QueueFilter, QueueReader
+from oncall.store.remote_ids import RemoteIds
+from oncall.sync.status import sync_status
+from conftest import configure
+
+DECLARATION = Declaration(
+    title="CAC dashboard shows zero <!channel> for Monday",
+    severity=Severity.SEV2,
+    asset="cac-dashboard",
+    source=DetectionSource.ALERT,
+    impact="Leadership review uses wrong CAC",
+)
+
+
+def test_an_incident_reaches_jira_and_slack_once_in_order(synced, service, jira_server, slack_server, make_worker, specs):
+    incident = service.declare(DECLARATION)
+    service.add_note(incident.id, "Checked row counts: @here the ads export is empty")
+    service.change_status(incident.id, Status.IDENTIFIED)
+    service.set_eta(incident.id, "11:00 UTC")
+    service.change_severity(incident.id, Severity.SEV1, "the exec review is in an hour")
+    service.assign_ic(incident.id, "priya")
+    service.change_status(incident.id, Status.RESOLVED)
+
+    worker = make_worker(synced)
+    report = worker.drain()
+
+    assert report.complete, report.lines()
+    [issue] = jira_server.issues.values()
+    assert issue.fields["summary"] == "[SEV-1] CAC dashboard shows zero <!channel> for Monday"
+    assert issue.fields["priority"] == {"name": "Highest"}
+    label = RemoteIds(service.db).label_for(incident.id)
+    assert set(issue.fields["labels"]) == {"data-incident", "sev-1", label}
+    assert issue.fields["issuetype"] == {"name": "Incident"}
+    assert issue.fields["status"]["name"] == "Resolved"
+    bodies = [c["body"] for c in issue.comments]
+    assert [b.split(")")[0] for b in bodies] == [
+        "*Update* (maya", "*Status* (maya", "*ETA* (maya", "*Severity* (maya", "*Incident Commander* (maya",
+        "*Status* (maya"]
+
+    [parent] = slack_server.parents_in()
+    assert "*SEV-1* · *resolved* · INC-1: CAC dashboard shows zero &lt;!channel&gt; for Monday" in parent.text
+    assert "<@U07PRIY03>" in parent.text  # the IC, mentioned from the roster
+    assert f"Jira: <{jira_server.url}/browse/{issue.key}|{issue.key}>" in parent.text
+    replies = slack_server.replies_to(parent.ts)
+    assert [r.text.split(" (")[0] for r in replies] == [
+        "*Update*", "*Status*", "*ETA*", "*Severity*", "*Incident Commander*", "*Status*"]
+    assert "@\u200bhere" in replies[0].text and "@here" not in replies[0].text
+    assert [r.reply_broadcast for r in replies] == [False, False, False, True, True, True]  # SEV-1 from the escalation on
+
+    remote = RemoteIds(service.db).incident(incident.id)
+    assert (remote.jira_key, remote.slack_channel, remote.slack_ts) == (issue.key, "C0INCIDENTS", parent.ts)
+    assert sync_status(service.db, synced.config).text == "all synced"
+
+    # A second drain (a new process) has nothing to send and writes nothing.
+    writes = lambda: [e for e in jira_server.exchanges + slack_server.exchanges
+                      if e.method in ("POST", "PUT") and "conversations." not in e.path]
+    before = len(writes())
+    assert make_worker(synced).drain().complete
+    assert len(writes()) == before
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "server"])
+def test_a_teammates_incident_is_pulled_into_the_queue(deployment, workspace, service, slack_server, tokens, make_worker, specs):
+    from sync_fakes.jira_server import FakeJira
+
+    with FakeJira(deployment="Cloud" if deployment == "cloud" else "Server", page_size=2) as jira_server:
+        for n in range(3):  # more than one page, to exercise both paging styles
+            jira_server.add_issue(f"[SEV-{n + 1}] Teammate incident {n}", ["data-incident", f"sev-{n + 1}", f"oncall-beef{n}-inc-7"],
+                                  status="In Progress", description="*Affected asset:* stg-ad-spend\n")
+        jira_server.add_issue("Not ours", ["other"])
+        synced = configure(workspace, jira_server, slack_server, deployment=deployment)
+        worker = make_worker(synced)
+        report = worker.drain()
+        assert report.pulled is not None and report.pulled.created == 3
+        reader = QueueReader(service.db)
+        titles = sorted(row.title for row in reader.window(QueueFilter(), 0, 10))
+        assert titles == ["Teammate incident 0", "Teammate incident 1", "Teammate incident 2"]
+        pulled = service.get(1)
+        assert (pulled.severity, pulled.status, pulled.asset) == (Severity.SEV1, Status.INVESTIGATING, "stg-ad-spend")
+        assert len(jira_server.issues) == 4  # nothing created in Jira for pulled incidents
+
+        # The teammate resolves it in Jira; our next pull applies it as a timeline event.
+        jira_server.set_status("DATA-1", "Resolved")
+        worker._last_pull = float("-inf")
+        worker.drain()
+        assert service.get(1).status is Status.RESOLVED
+        assert [e.actor for e in service.events(1)][-1] == "jira"
+
+        # A local note on a pulled incident goes to its existing issue, not a new one.
+        service.add_note(1, "Backfill done on our side")
+        assert worker.drain().complete
+        assert len(jira_server.issues) == 4
+        assert "Backfill done" in jira_server.issues["DATA-1"].comments[-1]["body"]
+        if deployment == "server":
+            assert jira_server.calls("GET /rest/api/2/search") and not jira_server.calls("/search/jql")
+        else:
+            assert jira_server.calls("GET /rest/api/2/search/jql")
+        from sync_fakes import contract
+        assert contract.jira_problems(jira_server.exchanges) == []
+
+
+def test_without_jira_or_slack_everything_is_local_and_says_offline(workspace, service, make_worker):
+    service.declare(DECLARATION)
+    worker = make_worker(workspace)
+    assert worker.offline
+    report = worker.drain()
+    assert report.complete and report.targets == {}
+    assert sync_status(service.db, workspace.config).text == "offline"
+
+
+def test_a_local_status_change_not_yet_sent_wins_over_jira(synced, service, jira_server, make_worker):
+    incident = service.declare(DECLARATION)
+    worker = make_worker(synced)
+    assert worker.drain().complete
+    jira_server.set_status("DATA-1", "Resolved")  # someone resolves it in Jira...
+    service.change_status(incident.id, Status.MONITORING)  # ...while we move on locally
+    worker._last_pull = float("-inf")
+    worker.run_pass()  # pull first: a local change is pending, so Jira's status is not applied
+    assert service.get(incident.id).status is Status.MONITORING
+    assert [e.kind.value for e in service.events(incident.id)].count("status_changed") == 1
