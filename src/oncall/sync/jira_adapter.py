@@ -181,10 +181,11 @@ class JiraAdapter:
         target = int(transition) if transition.isdigit() else transition
         self.call(lambda: self.client.transition_issue(key, target), f"moving {key} along its workflow")
 
-    def search(self, jql: str, page: int = 100) -> list[JiraIssue]:
+    def search(self, jql: str, limit: int | None = None) -> list[JiraIssue]:
+        """Issues matching `jql`: all of them (page by page), or the first `limit`."""
         fields = "summary,status,labels,priority,updated,description"
-        found = self.call(lambda: self.client.search_issues(jql, maxResults=False, fields=fields),
-                          "pulling incidents")
+        found = self.call(lambda: self.client.search_issues(jql, maxResults=limit or False, fields=fields),
+                          "searching issues")
         return [_issue(issue.key, issue.raw.get("fields", {})) for issue in found]
 
     def browse_url(self, key: str) -> str:

@@ -209,6 +209,9 @@ class FakeService:
                     with service.lock:
                         service.refused += 1
                 payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+                with service.lock:  # logged before answering, so a test that got the answer sees it
+                    service.exchanges.append(
+                        Exchange(self.command, parts.path, query, body, reply.status, reply.body, reply.headers))
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -220,9 +223,6 @@ class FakeService:
                     self.wfile.write(payload)
                 except OSError:  # the client gave up waiting (the "slow" fault)
                     self.close_connection = True
-                with service.lock:
-                    service.exchanges.append(
-                        Exchange(self.command, parts.path, query, body, reply.status, reply.body, reply.headers))
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
 

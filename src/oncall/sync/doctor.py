@@ -1,0 +1,142 @@
+"""`oncall doctor`: the sync configuration checked against the live services.
+
+Each check says what it looked at and, when something is wrong, how to fix it. Checks after a
+failed prerequisite (no token, bad credentials) are skipped rather than piled on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from oncall.sync.errors import SyncError
+from oncall.sync.jira_adapter import JiraAdapter
+from oncall.sync.messages import DATA_INCIDENT_LABEL
+from oncall.sync.retry import RateGate, SystemTimer, Timer
+from oncall.sync.slack_adapter import SlackAdapter
+from oncall.workspace.config import Config
+from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
+
+
+@dataclass(frozen=True)
+class Check:
+    level: str  # "ok", "warn" or "fail"
+    what: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.level.upper():<4}  {self.what}" + (f": {self.detail}" if self.detail else "")
+
+
+def run_doctor(config: Config, timer: Timer | None = None) -> list[Check]:
+    timer = timer or SystemTimer()
+    if config.jira is None and config.slack is None:
+        return [Check("ok", "sync", "offline: no [jira] or [slack] in oncall.toml, so nothing leaves this machine")]
+    checks: list[Check] = []
+    if config.jira is not None:
+        checks += _jira(config, timer)
+    if config.slack is not None:
+        checks += _slack(config, timer)
+    return checks
+
+
+def _attempt(checks: list[Check], what: str, action: Callable[[], str]) -> bool:
+    try:
+        checks.append(Check("ok", what, action()))
+        return True
+    except SyncError as error:
+        checks.append(Check("fail", what, error.message))
+        return False
+
+
+def _jira(config: Config, timer: Timer) -> list[Check]:
+    jira = config.jira
+    assert jira is not None
+    checks: list[Check] = []
+    try:
+        adapter = JiraAdapter(jira, jira_token(), RateGate(timer))
+    except MissingSecret as error:
+        return [Check("fail", "Jira token", str(error))]
+
+    def credentials() -> str:
+        me = adapter.call(lambda: adapter.client.myself(), "checking the credentials")
+        kind = adapter.client.deploymentType or "Server"
+        if (kind == "Cloud") != (jira.deployment == "cloud"):
+            raise SyncError(f"the server is Jira {kind} but [jira] deployment = \"{jira.deployment}\"; "
+                            f"set it to \"{'cloud' if kind == 'Cloud' else 'server'}\"")
+        return f"signed in as {me.get('displayName') or me.get('emailAddress') or me.get('name')} on Jira {kind}"
+
+    if not _attempt(checks, f"Jira at {jira.server}", credentials):
+        return checks
+
+    def project() -> str:
+        chosen = adapter.issue_type()
+        note = f"; {adapter.notices[-1]}" if adapter.notices else ""
+        return f"project {jira.project} takes issues of type {chosen!r}{note}"
+
+    _attempt(checks, "Jira project and issue type", project)
+
+    def priorities() -> str:
+        names = {p.name for p in adapter.call(lambda: adapter.client.priorities(), "reading priorities")}
+        missing = sorted({v for v in jira.priorities.values() if v not in names})
+        if missing:
+            raise SyncError(f"no priority named {', '.join(missing)}; set [jira.priorities] to names from: "
+                            f"{', '.join(sorted(names))}")
+        return ", ".join(f"{sev} → {name}" for sev, name in sorted(jira.priorities.items()))
+
+    _attempt(checks, "Jira priorities", priorities)
+    checks.append(_transitions(adapter))
+    return checks
+
+
+def _transitions(adapter: JiraAdapter) -> Check:
+    wanted = adapter.config.transitions
+    if not wanted:
+        return Check("warn", "Jira transitions",
+                     "no [jira.transitions]: status changes become comments only; map statuses to transition names")
+    try:
+        issues = adapter.search(f'project = "{adapter.config.project}" AND labels = "{DATA_INCIDENT_LABEL}" '
+                                "ORDER BY updated DESC", limit=5)
+        if not issues:
+            return Check("warn", "Jira transitions", "no incident issue yet to read the workflow from; "
+                         "run `oncall doctor` again after the first sync")
+        names: set[str] = set()
+        for issue in issues:
+            available = adapter.call(lambda: adapter.client.transitions(issue.key), "reading transitions")
+            names |= {t.get("name", "") for t in available} | {str(t.get("id")) for t in available}
+    except SyncError as error:
+        return Check("fail", "Jira transitions", error.message)
+    unknown = sorted({name for name in wanted.values() if name not in names})
+    if unknown:
+        return Check("warn", "Jira transitions", f"not offered on recent incident issues: {', '.join(unknown)} "
+                     f"(offered: {', '.join(sorted(n for n in names if not n.isdigit()))})")
+    return Check("ok", "Jira transitions", ", ".join(f"{status} → {name}" for status, name in sorted(wanted.items())))
+
+
+def _slack(config: Config, timer: Timer) -> list[Check]:
+    slack = config.slack
+    assert slack is not None
+    checks: list[Check] = []
+    try:
+        adapter = SlackAdapter(slack, slack_token(), RateGate(timer))
+    except MissingSecret as error:
+        return [Check("fail", "Slack token", str(error))]
+
+    def credentials() -> str:
+        answer = adapter.call(lambda: adapter.client.auth_test(), "checking the token")
+        return f"signed in as {answer.get('user')} in {answer.get('team')}"
+
+    if not _attempt(checks, f"Slack at {slack.api_url}", credentials):
+        return checks
+
+    def channel() -> str:
+        channel_id = adapter.channel_id()
+        info = adapter.call(lambda: adapter.client.conversations_info(channel=channel_id), "reading the channel")
+        details = info.get("channel") or {}
+        if not details.get("is_member"):
+            raise SyncError(f"the bot is not a member of #{details.get('name', slack.channel_name)}: "
+                            "invite it with /invite @your-bot")
+        return f"#{details.get('name')} ({channel_id}); the bot is a member"
+
+    _attempt(checks, "Slack channel", channel)
+    return checks
