@@ -3,40 +3,18 @@ them, tokens in the environment, no proxies, and a fake timer so backoff never r
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
-from oncall.workspace.loader import Workspace, load_workspace
+from oncall.workspace.loader import Workspace
 from oncall.sync.worker import SyncWorker
 from sync_fakes import contract
 from sync_fakes.jira_server import FakeJira
 from sync_fakes.slack_server import FakeSlack
+from sync_support import FakeTimer, configure
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
-
-
-class FakeTimer:
-    """Time that moves only when something sleeps; every sleep is recorded, none is real."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -65,8 +43,8 @@ def jira_server():
 
 
 @pytest.fixture
-def slack_server():
-    with FakeSlack() as server:
+def slack_server(clock):
+    with FakeSlack(clock_start=clock.now().timestamp()) as server:
         yield server
         if contract.specs_present():
             assert contract.slack_problems(server.exchanges) == []
@@ -76,29 +54,6 @@ def slack_server():
 def tokens(monkeypatch: pytest.MonkeyPatch, jira_server: FakeJira, slack_server: FakeSlack) -> None:
     monkeypatch.setenv("ONCALL_JIRA_TOKEN", jira_server.token)
     monkeypatch.setenv("ONCALL_SLACK_TOKEN", slack_server.token)
-
-
-def sync_sections(jira: FakeJira | None, slack: FakeSlack | None, *, deployment: str = "cloud",
-                  channel: str = "#data-incidents", timeout: float = 0.5, extra: str = "") -> str:
-    text = ""
-    if jira is not None:
-        text += (
-            f'\n[jira]\nserver = "{jira.url}"\nproject = "{jira.project}"\nemail = "{jira.email}"\n'
-            f'deployment = "{deployment}"\ntimeout = {timeout}\n'
-            '[jira.transitions]\ninvestigating = "Start Progress"\nresolved = "Resolve"\nclosed = "Close"\n'
-        )
-    if slack is not None:
-        text += f'\n[slack]\nchannel = "{channel}"\napi_url = "{slack.api_url}"\ntimeout = {timeout}\n'
-    return text + extra
-
-
-def configure(workspace: Workspace, jira: FakeJira | None, slack: FakeSlack | None, **options) -> Workspace:
-    """The workspace with [jira] and [slack] pointing at the fakes."""
-    path = workspace.config_path
-    path.write_text(path.read_text("utf-8") + sync_sections(jira, slack, **options), "utf-8")
-    loaded = load_workspace(workspace.root, strict=True)
-    assert loaded.problems == [], loaded.problems
-    return loaded
 
 
 @pytest.fixture

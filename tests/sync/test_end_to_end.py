@@ -11,7 +11,7 @@ from oncall.service.incidents import Declaration, IncidentService
 from oncall.store.queue import QueueFilter, QueueReader
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync.status import sync_status
-from conftest import configure
+from sync_support import configure
 
 DECLARATION = Declaration(
     title="CAC dashboard shows zero <!channel> for Monday",

@@ -112,20 +112,14 @@ class OutboxStore:
     # -- recording ---------------------------------------------------------------------------
 
     def begin_attempt(self, entry: OutboxEntry, at: float) -> None:
-        """Count the attempt before any request is sent, so a crash mid-way is noticed."""
+        """Count the attempt and mark its outcome unknown before any request is sent: if the
+        process dies before the answer is recorded, the next attempt looks before creating."""
         with self.db.write() as conn:
             conn.execute(
-                "INSERT INTO sync_delivery (outbox_id, target, state, attempts, updated_at) "
-                "VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (outbox_id, target) "
-                "DO UPDATE SET attempts = attempts + 1, updated_at = excluded.updated_at",
+                "INSERT INTO sync_delivery (outbox_id, target, state, attempts, uncertain, updated_at) "
+                "VALUES (?, ?, 'pending', 1, 1, ?) ON CONFLICT (outbox_id, target) "
+                "DO UPDATE SET attempts = attempts + 1, uncertain = 1, updated_at = excluded.updated_at",
                 (entry.outbox_id, entry.target, _stamp(at)),
-            )
-
-    def set_uncertain(self, outbox_id: int, target: str, uncertain: bool) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE sync_delivery SET uncertain = ? WHERE outbox_id = ? AND target = ?",
-                (int(uncertain), outbox_id, target),
             )
 
     def mark_done(self, outbox_id: int, target: str, at: float, note: str = "") -> None:

@@ -24,6 +24,7 @@ class Fault:
 
     kind: str
     match: str = ""
+    skip: int = 0  # let this many matching requests through first
     retry_after: int = 1
     delay: float = 1.0  # for "slow": how late the answer comes (after the work is done)
 
@@ -76,7 +77,8 @@ class FakeService:
         self._stopping = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, name=f"fake-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name=f"fake-{self.name}", daemon=True)
 
     @property
     def url(self) -> str:
@@ -98,10 +100,11 @@ class FakeService:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def fail(self, kind: str, *, times: int = 1, match: str = "", retry_after: int = 1, delay: float = 1.0) -> None:
+    def fail(self, kind: str, *, times: int = 1, match: str = "", skip: int = 0, retry_after: int = 1,
+             delay: float = 1.0) -> None:
         assert kind in FAULTS, kind
         with self.lock:
-            self.faults.extend(Fault(kind, match, retry_after, delay) for _ in range(times))
+            self.faults.extend(Fault(kind, match, skip, retry_after, delay) for _ in range(times))
 
     def calls(self, method_path: str) -> list[Exchange]:
         """Exchanges whose "METHOD /path" contains `method_path`."""
@@ -132,6 +135,9 @@ class FakeService:
         with self.lock:
             for fault in self.faults:
                 if fault.match in key:
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     self.faults.remove(fault)
                     return fault
         return None

@@ -146,7 +146,7 @@ def slack_problems(exchanges: list[Exchange]) -> list[str]:
         if ex.response.get("ok"):
             problems += spec.object_problems(f"{where} answer", ex.response, responses.get("200", {}).get("schema"),
                                              frozenset(SLACK_UNDECLARED_ANSWER_FIELDS))
-        else:
+        elif ex.status == 200:  # 429 and 5xx are transport-level; their bodies are not the method's errors
             error = spec.resolve(responses.get("default", {}).get("schema")).get("properties", {}).get("error", {})
             allowed = set(error.get("enum", [])) | {"ratelimited"}
             if error.get("enum") and ex.response.get("error") not in allowed:

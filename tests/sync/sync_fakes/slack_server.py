@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,11 @@ class FakeChannel:
 class FakeSlack(FakeService):
     name = "slack"
 
-    def __init__(self, *, token: str = "xoxb-slack-secret-token", page_size: int = 100, **kwargs) -> None:
+    def __init__(self, *, token: str = "xoxb-slack-secret-token", page_size: int = 100,
+                 clock_start: float | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        # Message timestamps count up from here (tests use their frozen clock's "now").
+        self.clock_start = int(clock_start if clock_start is not None else time.time())
         self.token = token
         self.page_size = page_size
         self.channels: dict[str, FakeChannel] = {}
@@ -112,7 +116,7 @@ class FakeSlack(FakeService):
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
         message = FakeMessage(
-            ts=f"1700000000.{next(self._ts):06d}", text=str(request.param("text", "")), metadata=metadata,
+            ts=f"{self.clock_start}.{next(self._ts):06d}", text=str(request.param("text", "")), metadata=metadata,
             thread_ts=request.param("thread_ts"), reply_broadcast=bool(request.param("reply_broadcast", False)),
         )
         channel.messages.append(message)
