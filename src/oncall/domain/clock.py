@@ -41,7 +41,12 @@ def to_text(moment: datetime) -> str:
 
 
 def from_text(text: str) -> datetime:
-    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    # fromisoformat reads the trailing Z (Python 3.11+) and is ~10x faster than strptime,
+    # which matters when the queue paints ages for a screenful of rows on every keystroke.
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return moment
 
 
 def parse_moment(text: str, clock: Clock) -> datetime:

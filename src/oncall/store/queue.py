@@ -138,13 +138,7 @@ class QueueReader:
         """Where an incident stands in the filtered queue, so the console can select it."""
         query = fts_query(flt)
         if query is None:
-            where, params = _where(flt)
-            row = self.db.conn.execute(
-                f"SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {QUEUE_ORDER}) - 1 AS n "
-                f"FROM incidents {where}) WHERE id = ?",
-                [*params, incident_id],
-            ).fetchone()
-            return row[0] if row else None
+            return self._position_by_index(flt, incident_id)
         if self._referenced_but_unmatched(flt, query) == incident_id:
             return 0
         key = self._key_of(incident_id)
@@ -159,6 +153,33 @@ class QueueReader:
             "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid < ?", (query, key)
         ).fetchone()[0]
         return before + (1 if self._referenced_but_unmatched(flt, query) is not None else 0)
+
+    def _position_by_index(self, flt: QueueFilter, incident_id: int) -> int | None:
+        """Count the rows ahead of the incident, walking the queue index (no window function)."""
+        where, params = _where(flt)
+        target = self.db.conn.execute(
+            f"SELECT queue_group, severity_rank, updated_at, id FROM incidents {where} "
+            f"{'AND' if where else 'WHERE'} id = ?",
+            [*params, incident_id],
+        ).fetchone()
+        if target is None:
+            return None
+        group, rank, updated, _ = target
+        ahead = (
+            "(queue_group < ? OR (queue_group = ? AND severity_rank < ?) "
+            "OR (queue_group = ? AND severity_rank = ? AND updated_at > ?) "
+            "OR (queue_group = ? AND severity_rank = ? AND updated_at = ? AND id > ?))"
+        )
+        ahead_params = [group, group, rank, group, rank, updated, group, rank, updated, incident_id]
+        row = self.db.conn.execute(
+            f"SELECT count(*) FROM incidents {where} {'AND' if where else 'WHERE'} {ahead}",
+            [*params, *ahead_params],
+        ).fetchone()
+        return row[0]
+
+    def warm_up(self) -> None:
+        """Read the search index's prefix pages once, so the first search is not a cold one."""
+        self.db.conn.execute("SELECT count(*) FROM queue_search WHERE queue_search MATCH '\"s\"*'").fetchone()
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -32,6 +33,9 @@ class OncallApp(App):
         self._poll = poll
 
     def on_mount(self) -> None:
+        # Everything built while starting lives as long as the console: keep it out of the
+        # garbage collector's full passes, which otherwise stall a keystroke now and then.
+        self.call_after_refresh(gc.freeze)
         self.push_screen(QueueScreen())
         for problem in self.session.workspace.problems:
             self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)

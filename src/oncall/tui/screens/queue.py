@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
 from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
@@ -15,7 +15,10 @@ from oncall.service.incidents import Declaration
 from oncall.store.queue import QueueFilter
 from oncall.tui.messages import DataChanged, IncidentChanged
 from oncall.tui.widgets.queue_table import QueueTable, header_text
+from oncall.tui.widgets.search_box import SearchBox
 from oncall.tui.widgets.status_line import StatusLine
+
+AGE_REFRESH_SECONDS = 30
 
 # What `s` steps through: everything, what needs work now, then each status on its own.
 STATUS_FILTERS: tuple[tuple[str, frozenset[Status]], ...] = (
@@ -53,17 +56,20 @@ class QueueScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="queue-summary")
-        yield Input(placeholder="Search title, impact, asset, IC, or an incident number", id="search")
+        yield SearchBox(placeholder="Search title, impact, asset, IC, or an incident number", id="search")
         yield Static("", id="queue-header")
         yield QueueTable(self.session.filtered(self._filter()), self.session.clock.now, id="queue")
         yield StatusLine(id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).display = False
-        self._reload()
+        # The first read happens in on_screen_resume, which follows mount.
+        self.query_one("#search", SearchBox).display = False
         self.query_one(QueueTable).focus()
         self.app.refresh_status_line(self)
+        self.set_interval(AGE_REFRESH_SECONDS, self.query_one(QueueTable).refresh_ages)
+        # Once the queue is on screen, touch the search index so the first key is as quick as the rest.
+        self.call_after_refresh(self.session.queue.warm_up)
 
     def on_resize(self) -> None:
         self.query_one("#queue-header", Static).update(header_text(self.query_one(QueueTable).size.width))
@@ -82,11 +88,12 @@ class QueueScreen(Screen):
         source = self.session.filtered(self._filter())
         if select_id is None and keep_selection and table.current is not None:
             select_id = table.current.id
-        table.reload(source, select_index=0)
-        if select_id is not None:
-            position = source.position_of(select_id)
-            if position is not None:
-                table.reload(select_index=position)
+        # Typing a search paints the first rows at once and counts right after.
+        table.reload(source, select_id=select_id, exact=keep_selection or select_id is not None)
+        self._update_summary()
+
+    @on(QueueTable.Counted)
+    def _counted(self) -> None:
         self._update_summary()
 
     def _update_summary(self) -> None:
@@ -95,9 +102,10 @@ class QueueScreen(Screen):
         on_call = self.session.service.on_call()
         person = self.session.config.person(on_call)
         on_call_text = f"on call: {person.name if person else on_call}" if on_call else "no on-call rotation"
-        shown = f"{table.total:,} shown" if table.total != 1 else "1 shown"
+        shown = "counting…" if table.counting else f"{table.total:,} shown"
         self.query_one("#queue-summary", Static).update(
-            f"[b]Incident queue[/b]  ·  {flt.describe()}  ·  {shown}  ·  {on_call_text}"
+            f"[b]Incident queue[/b]  ·  {flt.describe()}  ·  {shown}  ·  {on_call_text}",
+            layout=False,  # one fixed line: repaint it, do not lay out the screen again
         )
 
     def action_cycle_status(self) -> None:
@@ -111,7 +119,7 @@ class QueueScreen(Screen):
     def action_clear_filters(self) -> None:
         self._status_choice = self._severity_choice = 0
         self._text = ""
-        search = self.query_one("#search", Input)
+        search = self.query_one("#search", SearchBox)
         search.value = ""
         search.display = False
         self._reload()
@@ -120,29 +128,32 @@ class QueueScreen(Screen):
     # -- search -------------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#search", SearchBox)
         search.display = True
         search.focus()
 
     def action_leave_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#search", SearchBox)
         if search.has_focus and search.value:
             search.value = ""
         elif search.display:
             search.display = bool(search.value)
             self.query_one(QueueTable).focus()
 
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
+    @on(SearchBox.Changed, "#search")
+    def _search_changed(self, event: SearchBox.Changed) -> None:
+        same_words = event.value.split() == self._text.split()
         self._text = event.value
-        self._reload(keep_selection=False)
+        if not same_words:  # a space alone changes nothing to search for
+            self._reload(keep_selection=False)
+        event.search_box.refresh()  # the typed text and its results in the same frame
 
-    @on(Input.Submitted, "#search")
+    @on(SearchBox.Submitted, "#search")
     def _search_done(self) -> None:
         self.query_one(QueueTable).focus()
 
     def on_key(self, event) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one("#search", SearchBox)
         if search.has_focus and event.key == "down":
             self.query_one(QueueTable).focus()
             event.stop()

@@ -7,12 +7,17 @@ from textual.widgets import Static
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusLine { height: 1; width: 1fr; padding: 0 1; background: $panel; color: $text-muted; }
     StatusLine.-failing { color: $error; }
     StatusLine.-pending { color: $warning; }
     """
 
+    _shown: tuple[str, str] | None = None
+
     def show(self, text: str, state: str = "") -> None:
-        self.update(text)
+        if self._shown == (text, state):
+            return  # polled twice a second: repaint only when something changed
+        self._shown = (text, state)
+        self.update(text, layout=False)
         self.set_class(state == "failing", "-failing")
         self.set_class(state == "pending", "-pending")
