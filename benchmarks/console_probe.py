@@ -1,6 +1,6 @@
 """Child process for bench_console.py: start a console, report when its first screen is painted.
 
-`python console_probe.py oncall WORKSPACE` starts the real console (as `oncall --workspace` does);
+`python console_probe.py oncall WORKSPACE` starts the real console through `oncall.cli.main`;
 `python console_probe.py bare` starts a bare Textual app with the same widgets (header, table,
 footer). Both run headless at 160×50 and print one JSON line: the wall-clock moment the first
 screen was painted and the peak memory so far, then exit.
@@ -40,11 +40,10 @@ def run_bare() -> None:
 
 
 def run_oncall(workspace: str, scroll: bool = False) -> None:
-    from pathlib import Path
-
+    """Start the console exactly as `oncall --workspace PATH` does, headless."""
+    from oncall.cli import main
     from oncall.tui.app import OncallApp
     from oncall.tui.screens.queue import QueueScreen
-    from oncall.workspace.loader import load_workspace
 
     original = QueueScreen.on_mount
 
@@ -58,7 +57,9 @@ def run_oncall(workspace: str, scroll: bool = False) -> None:
             screen.call_after_refresh(report_and_exit, screen.app, {"rows": lambda: table.total})
 
     QueueScreen.on_mount = on_mount
-    OncallApp(load_workspace(Path(workspace)), poll=False).run(headless=True, size=(160, 50))
+    run = OncallApp.run
+    OncallApp.run = lambda app, **kwargs: run(app, headless=True, size=(160, 50))
+    main(["--workspace", workspace])
 
 
 async def search_and_scroll(screen) -> None:

@@ -8,10 +8,14 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from typing import TYPE_CHECKING
+
 from oncall.domain.clock import Clock, SystemClock
-from oncall.service.incidents import IncidentService
-from oncall.workspace.config import ConfigError
-from oncall.workspace.loader import Workspace, load_workspace, workspace_root
+from oncall.workspace.paths import workspace_root
+
+if TYPE_CHECKING:  # pydantic models load only when a command needs them: `oncall` starts fast
+    from oncall.service.incidents import IncidentService
+    from oncall.workspace.loader import Workspace
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
@@ -32,6 +36,9 @@ def resolve_workspace(args: argparse.Namespace) -> Workspace:
 
     Problems in the config are printed as warnings: the command still runs on what loaded.
     """
+    from oncall.workspace.config import ConfigError
+    from oncall.workspace.loader import load_workspace
+
     root = workspace_root(getattr(args, "workspace", None))
     if root is None:
         from oncall.demo.install import ensure_demo_workspace
@@ -51,6 +58,8 @@ def resolve_workspace(args: argparse.Namespace) -> Workspace:
 
 @contextmanager
 def open_service(args: argparse.Namespace) -> Iterator[IncidentService]:
+    from oncall.service.incidents import IncidentService
+
     workspace = resolve_workspace(args)
     database = workspace.open_database()
     try:

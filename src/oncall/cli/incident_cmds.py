@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import datetime
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
 from oncall.domain.clock import Clock, from_text, humanize_age, parse_moment, to_text
-from oncall.domain.incident import DetectionSource, Incident, TimelineEvent
+from oncall.domain.detection import DetectionSource
 from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
-from oncall.service.incidents import Declaration
-from oncall.store.incidents import IncidentNotFound
 from oncall.store.queue import QueueFilter, QueueReader
+
+if TYPE_CHECKING:  # pydantic-backed types load when a command runs, not when `oncall` starts
+    from pydantic import ValidationError
+
+    from oncall.domain.incident import Incident, TimelineEvent
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -81,6 +83,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_declare(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from oncall.service.incidents import Declaration
+
     with open_service(args) as service:
         assets = service.config.assets
         if assets and not service.config.asset(args.asset):
@@ -194,6 +200,8 @@ def _validation_message(error: ValidationError) -> str:
 
 
 def _get(service, incident_id: int) -> Incident:
+    from oncall.store.incidents import IncidentNotFound
+
     try:
         return service.get(incident_id)
     except IncidentNotFound as error:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from oncall.cli import context
 from oncall.cli.context import EXIT_BAD_INPUT, CommandError, print_json
-from oncall.workspace.config import CONFIG_NAME, ConfigError
-from oncall.workspace.loader import load_workspace, workspace_root
-from oncall.workspace.template import WORKSPACE_TEMPLATE
+from oncall.workspace.paths import CONFIG_NAME, workspace_root
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,6 +32,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     config = root / CONFIG_NAME
     if config.exists():
         raise CommandError(f"{config} already exists; nothing was changed")
+    from oncall.workspace.template import WORKSPACE_TEMPLATE
+
     root.mkdir(parents=True, exist_ok=True)
     config.write_text(WORKSPACE_TEMPLATE, "utf-8")
     for folder in ("runbooks", "templates", "drills"):
@@ -45,6 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo_generate(args: argparse.Namespace) -> int:
     from oncall.demo.generate import generate_incidents
     from oncall.demo.install import copy_demo_config
+    from oncall.workspace.config import ConfigError
+    from oncall.workspace.loader import load_workspace
 
     if args.incidents < 0:
         raise CommandError("--incidents must be 0 or more")

@@ -8,10 +8,13 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from oncall.demo.samples import seed_samples
-from oncall.workspace.config import CONFIG_NAME
-from oncall.workspace.loader import Workspace, load_workspace
-from oncall.workspace.paths import data_dir
+from typing import TYPE_CHECKING
+
+from oncall.store.db import open_database
+from oncall.workspace.paths import CONFIG_NAME, data_dir, glance
+
+if TYPE_CHECKING:
+    from oncall.workspace.loader import Workspace
 
 
 def bundled_demo() -> Path:
@@ -31,18 +34,30 @@ def copy_demo_config(target: Path) -> bool:
     return True
 
 
-def ensure_demo_workspace(now: datetime) -> Workspace:
-    """The demo workspace, created and seeded the first time it is asked for."""
+def ensure_demo_root(now: datetime) -> Path:
+    """The demo workspace's folder, created and seeded the first time it is asked for.
+
+    Once seeded this reads no config (the console's start-up path stays free of pydantic).
+    """
     root = demo_root()
     copy_demo_config(root)
-    workspace = load_workspace(root)
-    database = workspace.open_database()
+    database = open_database(glance(root).database_path)
     try:
         # Check and seed under one write lock: two first runs at once (the console and a
         # command) must not both find the database empty and seed it twice.
         with database.write() as conn:
             if conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0:
-                seed_samples(database, workspace.config, now)
+                from oncall.demo.samples import seed_samples
+                from oncall.workspace.loader import load_workspace
+
+                seed_samples(database, load_workspace(root).config, now)
     finally:
         database.close()
-    return workspace
+    return root
+
+
+def ensure_demo_workspace(now: datetime) -> "Workspace":
+    """The demo workspace, loaded, created and seeded the first time it is asked for."""
+    from oncall.workspace.loader import load_workspace
+
+    return load_workspace(ensure_demo_root(now))

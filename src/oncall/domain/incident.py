@@ -8,23 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from oncall.domain.detection import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
-
-
-class DetectionSource(str, Enum):
-    ALERT = "alert"
-    USER_REPORT = "user_report"
-    DRILL = "drill"
-
-    @classmethod
-    def parse(cls, text: str) -> "DetectionSource":
-        cleaned = text.strip().lower().replace("-", "_")
-        for source in cls:
-            if source.value == cleaned:
-                return source
-        allowed = ", ".join(s.value for s in cls)
-        raise ValueError(f"unknown detection source {text!r}: use one of {allowed}")
 
 
 class EventKind(str, Enum):

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from oncall.domain.clock import Clock, SystemClock
-from oncall.store.db import Database
-from oncall.tui.messages import DataChanged
+from oncall.store.db import Database, open_database
+from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.screens.queue import QueueScreen
 from oncall.tui.session import Session
 from oncall.tui.widgets.status_line import StatusLine
-from oncall.workspace.loader import Workspace
+from oncall.workspace.paths import glance
+
+if TYPE_CHECKING:
+    from oncall.workspace.loader import Workspace
 
 # How often to look for changes made by other processes; PRAGMA data_version is nearly free.
 POLL_SECONDS = 0.5
@@ -24,23 +29,39 @@ class OncallApp(App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "oncall"
 
-    def __init__(self, workspace: Workspace, clock: Clock | None = None, database: Database | None = None,
-                 poll: bool = True) -> None:
+    def __init__(self, workspace: "Workspace | Path", clock: Clock | None = None,
+                 database: Database | None = None, poll: bool = True) -> None:
+        """Open the console on a workspace folder (loaded after the first paint) or a loaded one."""
         super().__init__()
         self.clock = clock or SystemClock()
-        self.session = Session(workspace, database or workspace.open_database(), self.clock)
-        self.sub_title = workspace.config.workspace.name
+        if isinstance(workspace, Path):
+            first_look = glance(workspace)
+            self.sub_title = first_look.name
+            database = database or open_database(first_look.database_path)
+            self.session = Session(workspace, database, self.clock)
+        else:
+            self.sub_title = workspace.config.workspace.name
+            database = database or workspace.open_database()
+            self.session = Session(workspace.root, database, self.clock, workspace)
         self._poll = poll
 
     def on_mount(self) -> None:
-        # Everything built while starting lives as long as the console: keep it out of the
-        # garbage collector's full passes, which otherwise stall a keystroke now and then.
-        self.call_after_refresh(gc.freeze)
         self.push_screen(QueueScreen())
-        for problem in self.session.workspace.problems:
-            self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)
+        self.call_after_refresh(self.finish_loading)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
+
+    def finish_loading(self) -> None:
+        """After the queue is painted: validate the workspace and say what is wrong with it."""
+        workspace = self.session.workspace
+        self.sub_title = workspace.config.workspace.name
+        for problem in workspace.problems:
+            self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)
+        for screen in self.screen_stack:
+            screen.post_message(WorkspaceLoaded())
+        # Everything built while starting lives as long as the console: keep it out of the
+        # garbage collector's full passes, which otherwise stall a keystroke now and then.
+        gc.freeze()
 
     def check_for_changes(self) -> None:
         if self.session.changed_elsewhere():

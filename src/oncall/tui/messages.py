@@ -15,3 +15,7 @@ class IncidentChanged(Message):
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
+
+
+class WorkspaceLoaded(Message):
+    """The validated workspace (roster, rotation, assets) is ready."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from oncall.store.db import Database, open_database
 from oncall.workspace.config import CONFIG_NAME, Config, ConfigError, ConfigProblem, load_config
-from oncall.workspace.paths import USER_ENV, WORKSPACE_ENV, default_database_path
+from oncall.workspace.paths import current_actor, database_path, workspace_root  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -24,16 +22,13 @@ class Workspace:
 
     @property
     def database_path(self) -> Path:
-        if self.config.workspace.database:
-            return (self.root / self.config.workspace.database).resolve()
-        return default_database_path(self.root)
+        return database_path(self.root, self.config.workspace.database)
 
     def open_database(self) -> Database:
         return open_database(self.database_path)
 
     def actor(self) -> str:
-        """Who is at the keyboard: `ONCALL_USER`, else the login name."""
-        return os.environ.get(USER_ENV) or getpass.getuser()
+        return current_actor()
 
 
 def load_workspace(root: Path, *, strict: bool = False) -> Workspace:
@@ -50,11 +45,3 @@ def load_workspace(root: Path, *, strict: bool = False) -> Workspace:
             raise
         return Workspace(root=root, config=Config(), problems=[error.problem])
     return Workspace(root=root, config=config, problems=problems)
-
-
-def workspace_root(explicit: str | Path | None) -> Path | None:
-    """The workspace named on the command line, else by `ONCALL_WORKSPACE`, else none (the demo)."""
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get(WORKSPACE_ENV)
-    return Path(from_env) if from_env else None

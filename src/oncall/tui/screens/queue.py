@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+if TYPE_CHECKING:
+    from oncall.service.incidents import Declaration
+
 from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
-from oncall.service.incidents import Declaration
 from oncall.store.queue import QueueFilter
-from oncall.tui.messages import DataChanged, IncidentChanged
+from oncall.tui.messages import DataChanged, IncidentChanged, WorkspaceLoaded
 from oncall.tui.widgets.queue_table import QueueTable, header_text
 from oncall.tui.widgets.search_box import SearchBox
 from oncall.tui.widgets.status_line import StatusLine
@@ -99,12 +103,16 @@ class QueueScreen(Screen):
     def _update_summary(self) -> None:
         table = self.query_one(QueueTable)
         flt = self._filter()
-        on_call = self.session.service.on_call()
-        person = self.session.config.person(on_call)
-        on_call_text = f"on call: {person.name if person else on_call}" if on_call else "no on-call rotation"
+        on_call = self.session.on_call()
+        if on_call:
+            person = self.session.config.person(on_call)
+            on_call_text = f"on call: {person.name if person else on_call}"
+        else:
+            on_call_text = "no on-call rotation" if self.session.loaded else ""
         shown = "counting…" if table.counting else f"{table.total:,} shown"
+        parts = ["[b]Incident queue[/b]", flt.describe(), shown, on_call_text]
         self.query_one("#queue-summary", Static).update(
-            f"[b]Incident queue[/b]  ·  {flt.describe()}  ·  {shown}  ·  {on_call_text}",
+            "  ·  ".join(part for part in parts if part),
             layout=False,  # one fixed line: repaint it, do not lay out the screen again
         )
 
@@ -184,6 +192,10 @@ class QueueScreen(Screen):
             self.action_clear_filters()  # the new incident must be visible and selected
         self._reload(select_id=incident.id)
         self.notify(f"{incident.ref} declared: {incident.severity.value} {incident.title}", title="Declared")
+
+    def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
+        self._update_summary()
+        self.app.refresh_status_line(self)
 
     def on_data_changed(self, message: DataChanged) -> None:
         self._reload()

@@ -1,0 +1,20 @@
+"""How an incident was found: by our own alerts, by a person's report, or in a drill."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class DetectionSource(str, Enum):
+    ALERT = "alert"
+    USER_REPORT = "user_report"
+    DRILL = "drill"
+
+    @classmethod
+    def parse(cls, text: str) -> "DetectionSource":
+        cleaned = text.strip().lower().replace("-", "_")
+        for source in cls:
+            if source.value == cleaned:
+                return source
+        allowed = ", ".join(s.value for s in cls)
+        raise ValueError(f"unknown detection source {text!r}: use one of {allowed}")
