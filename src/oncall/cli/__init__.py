@@ -8,6 +8,7 @@ The console (Textual) is imported only when it is opened, so scripts start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -58,3 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `oncall list | head`: the reader left. Say nothing more, and do not fail at exit
+        # flushing stdout again (the recipe from Python's signal docs).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
