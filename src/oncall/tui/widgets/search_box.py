@@ -36,7 +36,7 @@ class SearchBox(Widget, can_focus=True):
 
     value = reactive("", repaint=False)
 
-    class Changed(Message):
+    class _Text(Message):
         def __init__(self, search_box: "SearchBox", value: str) -> None:
             super().__init__()
             self.search_box = search_box
@@ -46,15 +46,11 @@ class SearchBox(Widget, can_focus=True):
         def control(self) -> "SearchBox":
             return self.search_box
 
-    class Submitted(Message):
-        def __init__(self, search_box: "SearchBox", value: str) -> None:
-            super().__init__()
-            self.search_box = search_box
-            self.value = value
+    class Changed(_Text):
+        """The text changed (the box repaints when its owner calls `refresh()`)."""
 
-        @property
-        def control(self) -> "SearchBox":
-            return self.search_box
+    class Submitted(_Text):
+        """Enter was pressed."""
 
     def __init__(self, placeholder: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
