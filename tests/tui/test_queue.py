@@ -48,6 +48,7 @@ async def test_search_with_punctuation_never_breaks(demo_app):
         table = app.screen.query_one(QueueTable)
         assert table.total == 0
         assert "matching" in shown(app.screen.query_one("#queue-summary"))
+        assert "Nothing matches" in table.render_line(1).text and "Press x" in table.render_line(1).text
 
 
 async def test_status_and_severity_filters_cycle(demo_app):

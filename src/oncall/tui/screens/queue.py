@@ -92,6 +92,11 @@ class QueueScreen(Screen):
         source = self.session.filtered(self._filter())
         if select_id is None and keep_selection and table.current is not None:
             select_id = table.current.id
+        flt = self._filter()
+        table.empty_text = (
+            f"Nothing matches {flt.describe()}. Press x to clear the filters."
+            if flt != QueueFilter() else "No incidents yet. Press d to declare one."
+        )
         # Typing a search paints the first rows at once and counts right after.
         table.reload(source, select_id=select_id, exact=keep_selection or select_id is not None)
         self._update_summary()

@@ -129,6 +129,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool, int], Strip] = {}
         self._style_cache: dict[bool, dict[str, Style]] = {}
         self._generation = 0
+        self.empty_text = "No incidents."
         self.total = 0
         self.counting = False
 
@@ -228,7 +229,10 @@ class QueueTable(ScrollView, can_focus=True):
         row = self.row_at(index)
         styles = self._row_styles(index == self.cursor)
         if row is None:
-            return Strip.blank(width, styles["base"])
+            if self.total == 0 and index == 1:  # say why the table is empty, and what to do
+                hint = Segment(f"  {self.empty_text}", styles["done"])
+                return Strip([hint]).crop_extend(0, width, self._row_styles(False)["base"])
+            return Strip.blank(width, self._row_styles(False)["base"])
         now = self._now()
         row_style = styles[STATUS_GROUP.get(row.status, "active")]
         segments = []
