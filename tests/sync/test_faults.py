@@ -112,7 +112,7 @@ class Killed(BaseException):
 def test_killed_between_sending_and_recording(moment, synced, service, jira_server, slack_server, make_worker,
                                               monkeypatch):
     declare_with_notes(service)
-    real_update, real_record = RemoteIds.update_incident, RemoteIds.record_step
+    real_update, real_record = RemoteIds.update_incident, RemoteIds.record_steps
     armed = {"on": True}
 
     def update_incident(self, incident_id, **values):
@@ -122,15 +122,16 @@ def test_killed_between_sending_and_recording(moment, synced, service, jira_serv
             raise Killed()
         return real_update(self, incident_id, **values)
 
-    def record_step(self, event_id, target, step, remote_id=""):
+    def record_steps(self, steps):
+        steps = list(steps)
         wanted = {"jira comment": ("jira", "comment"), "slack reply": ("slack", "reply")}.get(moment)
-        if armed["on"] and (target, step) == wanted:
+        if armed["on"] and any((target, step) == wanted for _, target, step, _ in steps):
             armed["on"] = False
             raise Killed()
-        return real_record(self, event_id, target, step, remote_id)
+        return real_record(self, steps)
 
     monkeypatch.setattr(RemoteIds, "update_incident", update_incident)
-    monkeypatch.setattr(RemoteIds, "record_step", record_step)
+    monkeypatch.setattr(RemoteIds, "record_steps", record_steps)
     with pytest.raises(Killed):
         make_worker(synced).drain()
     assert not armed["on"]

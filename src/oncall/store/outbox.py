@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from oncall.domain.clock import to_text
 from oncall.domain.incident import EventKind
 from oncall.store.db import Database
+from oncall.store.remote_ids import RemoteIds, Steps
 
 TARGETS = ("jira", "slack")
 OPEN_STATES = ("pending", "failed")
@@ -111,6 +112,17 @@ class OutboxStore:
 
     # -- recording ---------------------------------------------------------------------------
 
+    def done_and_next(self, entry: OutboxEntry, at: float, note: str, steps: Steps) -> OutboxEntry | None:
+        """Record `entry` done and, if the incident's next entry is due, begin its attempt: one
+        transaction instead of three, on the path every update takes."""
+        with self.db.write():
+            self.mark_done(entry.outbox_id, entry.target, at, note, steps)
+            following = self.head(entry.target, entry.incident_id)
+            if following is None or following.state != "pending" or following.next_attempt_at > at:
+                return None
+            self.begin_attempt(following, at)
+        return following
+
     def begin_attempt(self, entry: OutboxEntry, at: float) -> None:
         """Count the attempt and mark its outcome unknown before any request is sent: if the
         process dies before the answer is recorded, the next attempt looks before creating."""
@@ -122,14 +134,16 @@ class OutboxStore:
                 (entry.outbox_id, entry.target, _stamp(at)),
             )
 
-    def mark_done(self, outbox_id: int, target: str, at: float, note: str = "") -> None:
-        self._set(outbox_id, target, "done", at, note, uncertain=False)
+    def mark_done(self, outbox_id: int, target: str, at: float, note: str = "", steps: Steps = ()) -> None:
+        self._set(outbox_id, target, "done", at, note, uncertain=False, steps=steps)
 
-    def mark_retry(self, outbox_id: int, target: str, at: float, retry_at: float, error: str, uncertain: bool) -> None:
-        self._set(outbox_id, target, "pending", at, error, uncertain=uncertain, next_attempt_at=retry_at)
+    def mark_retry(self, outbox_id: int, target: str, at: float, retry_at: float, error: str, uncertain: bool,
+                   steps: Steps = ()) -> None:
+        self._set(outbox_id, target, "pending", at, error, uncertain=uncertain, next_attempt_at=retry_at, steps=steps)
 
-    def mark_failed(self, outbox_id: int, target: str, at: float, error: str, uncertain: bool) -> None:
-        self._set(outbox_id, target, "failed", at, error, uncertain=uncertain)
+    def mark_failed(self, outbox_id: int, target: str, at: float, error: str, uncertain: bool,
+                    steps: Steps = ()) -> None:
+        self._set(outbox_id, target, "failed", at, error, uncertain=uncertain, steps=steps)
 
     def retry_now(self, outbox_id: int, target: str, at: float) -> None:
         """A person asked for another try: pending again, due now. Keeps `uncertain` (safety)."""
@@ -179,8 +193,10 @@ class OutboxStore:
         return row[0] if row else 0
 
     def _set(self, outbox_id: int, target: str, state: str, at: float, error: str, *, uncertain: bool,
-             next_attempt_at: float = 0) -> None:
+             next_attempt_at: float = 0, steps: Steps = ()) -> None:
+        """Record the outcome, and the remote ids of the steps that completed, in one transaction."""
         with self.db.write() as conn:
+            RemoteIds(self.db).record_steps(steps)
             conn.execute(
                 "INSERT INTO sync_delivery (outbox_id, target, state, uncertain, next_attempt_at, last_error, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (outbox_id, target) DO UPDATE SET state = excluded.state, "

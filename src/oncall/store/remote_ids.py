@@ -6,9 +6,14 @@ They are stored as they come back, and a create that was sent without an answer 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from oncall.store.db import Database
+
+
+# (event id, target, step, remote id): one completed step of delivering an event.
+Steps = Iterable[tuple[int, str, str, str]]
 
 
 @dataclass(frozen=True)
@@ -99,9 +104,15 @@ class RemoteIds:
         return row[0] if row else None
 
     def record_step(self, event_id: int, target: str, step: str, remote_id: str = "") -> None:
+        self.record_steps([(event_id, target, step, remote_id)])
+
+    def record_steps(self, steps: Steps) -> None:
+        steps = list(steps)
+        if not steps:
+            return
         with self.db.write() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO remote_events (event_id, target, step, remote_id) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (event_id, target, step) DO UPDATE SET remote_id = excluded.remote_id",
-                (event_id, target, step, remote_id),
+                steps,
             )

@@ -36,7 +36,13 @@ class Delivery:
         self.timeline = TimelineRepository(database)
 
     def deliver(self, entry: OutboxEntry) -> str:
-        """Carry out the entry; return a note for the record ('' normally). Raises `SyncError`."""
+        """Carry out the entry; return a note for the record ('' normally). Raises `SyncError`.
+
+        The steps that completed are left in `completed`, for the worker to record together with
+        the entry's outcome (one transaction); until then the entry is marked uncertain, so a
+        crash in between leads to look-ups, not repeats.
+        """
+        self.completed: list[tuple[int, str, str, str]] = []
         incident = self.incidents.get(entry.incident_id)
         event = self.timeline.get(entry.event_id)
         return self._deliver(entry, incident, event)
@@ -48,7 +54,7 @@ class Delivery:
         return self.ids.event_step(event.id or 0, self.target, step) is not None
 
     def _record(self, event: TimelineEvent, step: str, remote_id: str = "") -> None:
-        self.ids.record_step(event.id or 0, self.target, step, remote_id)
+        self.completed.append((event.id or 0, self.target, step, remote_id))
 
 
 class JiraDelivery(Delivery):

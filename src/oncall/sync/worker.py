@@ -14,14 +14,17 @@ the worker stops sending to it until a person asks for a retry.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from oncall.store.db import Database, open_database
-from oncall.store.outbox import OutboxStore
+from oncall.store.outbox import OutboxEntry, OutboxStore
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync.deliver import Delivery, JiraDelivery, SlackDelivery
 from oncall.sync.errors import Permanent, SyncError, Transient
@@ -73,6 +76,24 @@ class SyncReport:
         return out
 
 
+class _SerializedWrites(Database):
+    """A connection whose write transactions take turns with the worker's other threads in
+    Python, rather than in SQLite's busy handler, which backs off in sleeps of up to 100 ms."""
+
+    def __init__(self, conn, path, lock: threading.Lock) -> None:
+        super().__init__(conn, path)
+        self._lock = lock
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        if self.conn.in_transaction:
+            with super().write() as conn:
+                yield conn
+            return
+        with self._lock, super().write() as conn:
+            yield conn
+
+
 class SyncWorker:
     def __init__(
         self,
@@ -99,6 +120,7 @@ class SyncWorker:
         self._local = threading.local()
         self._opened: list[Database] = []
         self._opened_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._last_pull = float("-inf")
 
@@ -139,11 +161,12 @@ class SyncWorker:
         self._maybe_pull(report)
         futures = []
         for target in self._active_targets():
-            pool = self._pool(target)
             now = self.timer.time()
-            for head in OutboxStore(self._db()).heads(target):
-                if head.state == "pending" and head.next_attempt_at <= now:
-                    futures.append(pool.submit(self._drain_incident, target, head.incident_id, report.targets[target]))
+            ready = deque((h.incident_id, None) for h in OutboxStore(self._db()).heads(target)
+                          if h.state == "pending" and h.next_attempt_at <= now)
+            lanes = min(len(ready), getattr(self.config, target).concurrency)
+            futures += [self._pool(target).submit(self._lane, target, ready, report.targets[target])
+                        for _ in range(lanes)]
         done, _ = wait(futures)
         for future in done:
             future.result()  # a bug in a delivery must not pass silently
@@ -192,36 +215,58 @@ class SyncWorker:
 
     # -- one incident ------------------------------------------------------------------------
 
-    def _drain_incident(self, target: str, incident_id: int, report: TargetReport) -> None:
+    def _lane(self, target: str, ready: deque, report: TargetReport) -> None:
+        """One of `concurrency` lanes: deliver the next entry of whichever incident is ready, then
+        put that incident back at the end of the line. Incidents take turns, so the lanes stay
+        evenly busy, while each incident's entries still go one at a time, in order."""
+        while target not in self.blocked:
+            try:
+                incident_id, begun = ready.popleft()
+            except IndexError:
+                return
+            following = self._deliver_one(target, incident_id, begun, report)
+            if following is not None:
+                ready.append((incident_id, following))
+
+    def _deliver_one(self, target: str, incident_id: int, entry: OutboxEntry | None,
+                     report: TargetReport) -> OutboxEntry | None:
+        """Deliver the incident's first open entry; return its next one, already begun, if it is due."""
         database = self._db()
         store = OutboxStore(database)
         delivery = self._delivery(target, database)
-        while target not in self.blocked:
+        if entry is None:
             entry = store.head(target, incident_id)
             now = self.timer.time()
             if entry is None or entry.state != "pending" or entry.next_attempt_at > now:
-                return
+                return None
             store.begin_attempt(entry, now)
-            try:
-                note = delivery.deliver(entry)
-            except Permanent as error:
-                store.mark_failed(entry.outbox_id, target, self.timer.time(), error.message, entry.uncertain)
-                report.failed += 1
-                log.warning("%s: gave up on outbox entry %s: %s", target, entry.outbox_id, error.message)
-                if error.whole_target:
-                    self.blocked[target] = error.message
-                return
-            except SyncError as error:
-                retry_after = getattr(error, "retry_after", None)
-                uncertain = entry.uncertain or (isinstance(error, Transient) and error.uncertain)
-                at = self.timer.time()
-                delay = self.backoff.delay(entry.attempts + 1, retry_after)
-                store.mark_retry(entry.outbox_id, target, at, at + delay, error.message, uncertain)
-                report.retrying += 1
-                log.info("%s: will retry outbox entry %s in %.1f s: %s", target, entry.outbox_id, delay, error.message)
-                return
-            store.mark_done(entry.outbox_id, target, self.timer.time(), note)
-            report.delivered += 1
+        try:
+            note = delivery.deliver(entry)
+        except Permanent as error:
+            store.mark_failed(entry.outbox_id, target, self.timer.time(), error.message, entry.uncertain,
+                              delivery.completed)
+            report.failed += 1
+            log.warning("%s: gave up on outbox entry %s: %s", target, entry.outbox_id, error.message)
+            if error.whole_target:
+                self.blocked[target] = error.message
+            return None
+        except SyncError as error:
+            retry_after = getattr(error, "retry_after", None)
+            uncertain = entry.uncertain or (isinstance(error, Transient) and error.uncertain)
+            at = self.timer.time()
+            delay = self.backoff.delay(entry.attempts + 1, retry_after)
+            store.mark_retry(entry.outbox_id, target, at, at + delay, error.message, uncertain, delivery.completed)
+            report.retrying += 1
+            log.info("%s: will retry outbox entry %s in %.1f s: %s", target, entry.outbox_id, delay, error.message)
+            return None
+        report.delivered += 1
+        following = store.done_and_next(entry, self.timer.time(), note, delivery.completed)
+        if following is not None and target in self.blocked:
+            # Another lane found the whole system unusable: leave this entry as it was.
+            store.mark_retry(following.outbox_id, target, self.timer.time(), 0, following.last_error,
+                             following.uncertain)
+            return None
+        return following
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -285,7 +330,8 @@ class SyncWorker:
     def _db(self) -> Database:
         database = getattr(self._local, "database", None)
         if database is None:
-            database = open_database(self.database_path)
+            opened = open_database(self.database_path)
+            database = _SerializedWrites(opened.conn, opened.path, self._write_lock)
             self._local.database = database
             self._local.deliveries = {}
             with self._opened_lock:

@@ -155,10 +155,15 @@ class FakeService:
             self._accepted.append(now)
             return None
 
-    def _serve(self, request: Request) -> tuple[Reply | None, Fault | None]:
-        """The reply, or None to drop the connection without one."""
+    def _serve(self, request: Request, arrived: float) -> tuple[Reply | None, Fault | None]:
+        """The reply, or None to drop the connection without one. With `latency`, no answer
+        leaves sooner than `latency` seconds after the request arrived (its handling included)."""
+        reply, fault = self._decide(request)
         if self.latency:
-            time.sleep(self.latency)
+            self._stopping.wait(max(0.0, arrived + self.latency - time.monotonic()))
+        return reply, fault
+
+    def _decide(self, request: Request) -> tuple[Reply | None, Fault | None]:
         fault = self._take_fault(request)
         if fault and fault.kind == "429":
             return self.rate_limited(fault.retry_after), fault
@@ -188,7 +193,14 @@ class FakeService:
             def log_message(self, *args) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as two writes; without this, Nagle's algorithm and the
+                # client's delayed ACK add ~40 ms to every answer, which no real service does.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _any(self) -> None:
+                arrived = time.monotonic()
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -200,7 +212,7 @@ class FakeService:
                     body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
                 query = {k: ",".join(v) for k, v in parse_qs(parts.query).items()}  # fields=a&fields=b
                 request = Request(self.command, parts.path, query, body, dict(self.headers))
-                reply, _fault = service._serve(request)
+                reply, _fault = service._serve(request, arrived)
                 if reply is None:
                     # Received and done, but no answer: the connection just ends.
                     try:
