@@ -9,11 +9,13 @@ message that names the fix and never carries the token.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 import requests
+import requests.utils
 from jira import JIRA, JIRAError
 
 from oncall.sync.errors import Permanent, RateLimited, Transient
@@ -69,8 +71,13 @@ class JiraAdapter:
             max_retries=0,
             timeout=self.config.timeout,
             options={"check_update": False},
+            proxies=requests.utils.get_environ_proxies(self.config.server),  # honours NO_PROXY
             **auth,
         )
+        # The environment was read once above; requests would otherwise re-read every variable
+        # (proxies, CA bundle) on every request, which costs more CPU than the request itself.
+        client._session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        client._session.trust_env = False
         if self.config.deployment == "server" and client.deploymentType == "Cloud":
             self.notices.append("[jira] deployment is \"server\" but the server says it is Jira Cloud")
         return client

@@ -311,6 +311,7 @@ class SyncWorker:
 
     def _finish_pass(self, report: SyncReport) -> None:
         database = self._db()
+        database.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         store = OutboxStore(database)
         ids = RemoteIds(database)
         for target in self.configured:
@@ -331,6 +332,9 @@ class SyncWorker:
         database = getattr(self._local, "database", None)
         if database is None:
             opened = open_database(self.database_path)
+            # No checkpoint inside a delivery's transaction (it can take tens of ms, with fsync);
+            # `_finish_pass` checkpoints once per pass instead.
+            opened.conn.execute("PRAGMA wal_autocheckpoint = 0")
             database = _SerializedWrites(opened.conn, opened.path, self._write_lock)
             self._local.database = database
             self._local.deliveries = {}

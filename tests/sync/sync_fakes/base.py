@@ -160,7 +160,7 @@ class FakeService:
         leaves sooner than `latency` seconds after the request arrived (its handling included)."""
         reply, fault = self._decide(request)
         if self.latency:
-            self._stopping.wait(max(0.0, arrived + self.latency - time.monotonic()))
+            time.sleep(max(0.0, arrived + self.latency - time.monotonic()))  # finer than Event.wait
         return reply, fault
 
     def _decide(self, request: Request) -> tuple[Reply | None, Fault | None]:
