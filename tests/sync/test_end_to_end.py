@@ -7,7 +7,7 @@ import pytest
 from oncall.domain.incident import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
-from oncall.service.incidents import Declaration, IncidentService
+from oncall.service.incidents import Declaration
 from oncall.store.queue import QueueFilter, QueueReader
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync.status import sync_status

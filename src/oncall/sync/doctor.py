@@ -7,7 +7,7 @@ failed prerequisite (no token, bad credentials) are skipped rather than piled on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 from oncall.sync.errors import SyncError
 from oncall.sync.jira_adapter import JiraAdapter
@@ -16,6 +16,8 @@ from oncall.sync.retry import RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ def run_doctor(config: Config, timer: Timer | None = None) -> list[Check]:
     return checks
 
 
+def _adapter(checks: list[Check], service: str, build: Callable[[], T]) -> T | None:
+    try:
+        return build()
+    except MissingSecret as error:
+        checks.append(Check("fail", f"{service} token", str(error)))
+        return None
+
+
 def _attempt(checks: list[Check], what: str, action: Callable[[], str]) -> bool:
     try:
         checks.append(Check("ok", what, action()))
@@ -53,10 +63,9 @@ def _jira(config: Config, timer: Timer) -> list[Check]:
     jira = config.jira
     assert jira is not None
     checks: list[Check] = []
-    try:
-        adapter = JiraAdapter(jira, jira_token(), RateGate(timer))
-    except MissingSecret as error:
-        return [Check("fail", "Jira token", str(error))]
+    adapter = _adapter(checks, "Jira", lambda: JiraAdapter(jira, jira_token(), RateGate(timer)))
+    if adapter is None:
+        return checks
 
     def credentials() -> str:
         me = adapter.call(lambda: adapter.client.myself(), "checking the credentials")
@@ -117,10 +126,9 @@ def _slack(config: Config, timer: Timer) -> list[Check]:
     slack = config.slack
     assert slack is not None
     checks: list[Check] = []
-    try:
-        adapter = SlackAdapter(slack, slack_token(), RateGate(timer))
-    except MissingSecret as error:
-        return [Check("fail", "Slack token", str(error))]
+    adapter = _adapter(checks, "Slack", lambda: SlackAdapter(slack, slack_token(), RateGate(timer)))
+    if adapter is None:
+        return checks
 
     def credentials() -> str:
         answer = adapter.call(lambda: adapter.client.auth_test(), "checking the token")

@@ -18,14 +18,13 @@ import requests
 import requests.utils
 from jira import JIRA, JIRAError
 
-from oncall.sync.errors import Permanent, RateLimited, Transient
-from oncall.sync.retry import RateGate, parse_retry_after
+from oncall.sync.errors import Permanent, Transient
+from oncall.sync.retry import RateGate, call_through_gate, parse_retry_after
 from oncall.workspace.secrets import JIRA_TOKEN_ENV, Secret, redact
 from oncall.workspace.sync_config import JiraConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_RATE_LIMITED_TRIES = 50
 
 
 @dataclass(frozen=True)
@@ -84,30 +83,19 @@ class JiraAdapter:
 
     def call(self, action: Callable[[], T], what: str = "") -> T:
         """Run one request through the gate, translating failures into `SyncError`s."""
-        for _ in range(MAX_RATE_LIMITED_TRIES):
-            started = self.gate.acquire()
-            try:
-                result = action()
-            except JIRAError as error:
-                status = error.status_code or 0
-                if status == 429:
-                    self.gate.refused(parse_retry_after(_header(error, "Retry-After")))
-                    continue
-                raise self._translate(error, what) from None
-            except requests.Timeout:
-                raise Transient(f"Jira did not answer within {self.config.timeout:g} s{_during(what)}",
-                                uncertain=True) from None
-            except requests.RequestException as error:
-                raise Transient(f"cannot reach Jira at {self.config.server}{_during(what)}: "
-                                f"{type(error).__name__}", uncertain=True) from None
-            self.gate.succeeded(started)
-            return result
-        raise RateLimited(f"Jira kept answering 429 (too many requests){_during(what)}", retry_after=60)
+        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Jira")
 
-    def _translate(self, error: JIRAError, what: str) -> Exception:
+    def _translate(self, error: Exception, what: str) -> Exception | None:
+        where = _during(what)
+        if isinstance(error, requests.Timeout):
+            return Transient(f"Jira did not answer within {self.config.timeout:g} s{where}", uncertain=True)
+        if isinstance(error, requests.RequestException):
+            return Transient(f"cannot reach Jira at {self.config.server}{where}: {type(error).__name__}",
+                             uncertain=True)
+        if not isinstance(error, JIRAError):
+            return None
         status = error.status_code or 0
         detail = redact(str(error.text or "").strip(), self.token)[:300]
-        where = _during(what)
         if status in (401, 403):
             return Permanent(
                 f"Jira refused the credentials (HTTP {status}){where}: check [jira] email in oncall.toml and "
@@ -209,6 +197,12 @@ def _issue(key: str, fields: dict[str, Any]) -> JiraIssue:
         updated=fields.get("updated") or "",
         description=fields.get("description") or "",
     )
+
+
+def _refused_for(error: Exception) -> float | None:
+    if isinstance(error, JIRAError) and error.status_code == 429:
+        return parse_retry_after(_header(error, "Retry-After"))
+    return None
 
 
 def _header(error: JIRAError, name: str) -> str | None:

@@ -11,7 +11,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, TypeVar
+
+from oncall.sync.errors import RateLimited
+
+T = TypeVar("T")
+MAX_REFUSALS_PER_CALL = 50
 
 
 class Timer(Protocol):
@@ -121,3 +126,31 @@ class RateGate:
             if allowed:
                 self._interval = max(self._interval, self.margin * self.window / allowed)
             self._next_slot = max(self._next_slot, self._blocked_until)
+
+
+def call_through_gate(
+    gate: RateGate,
+    action: Callable[[], T],
+    refused_for: Callable[[Exception], float | None],
+    translate: Callable[[Exception], Exception | None],
+    service: str,
+) -> T:
+    """Run one request through `gate`. A refusal (`refused_for` gives its Retry-After) closes the
+    gate for everyone and the request goes again (nothing was done); any other failure becomes
+    what `translate` makes of it, and an exception it does not know (a bug) is raised as it is."""
+    for _ in range(MAX_REFUSALS_PER_CALL):
+        started = gate.acquire()
+        try:
+            result = action()
+        except Exception as error:
+            wait = refused_for(error)
+            if wait is not None:
+                gate.refused(wait)
+                continue
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from None
+        gate.succeeded(started)
+        return result
+    raise RateLimited(f"{service} kept answering 429 (too many requests)", retry_after=60)

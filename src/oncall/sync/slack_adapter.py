@@ -11,20 +11,19 @@ from __future__ import annotations
 import http.client
 import threading
 import urllib.request
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from oncall.sync.errors import Permanent, RateLimited, Transient
+from oncall.sync.errors import Permanent, Transient
 from oncall.sync.messages import PARENT_EVENT_TYPE, REPLY_EVENT_TYPE
-from oncall.sync.retry import RateGate, parse_retry_after
-from oncall.workspace.secrets import SLACK_TOKEN_ENV, Secret, redact
+from oncall.sync.retry import RateGate, call_through_gate, parse_retry_after
+from oncall.workspace.secrets import SLACK_TOKEN_ENV, Secret
 from oncall.workspace.sync_config import SlackConfig
 
 T = TypeVar("T")
-MAX_RATE_LIMITED_TRIES = 50
 
 # Errors no retry can fix, and what to do about each.
 _FIXES = {
@@ -63,33 +62,19 @@ class SlackAdapter:
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[], T], what: str = "") -> T:
-        for _ in range(MAX_RATE_LIMITED_TRIES):
-            started = self.gate.acquire()
-            try:
-                result = action()
-            except SlackApiError as error:
-                response = error.response
-                if response.status_code == 429:
-                    self.gate.refused(parse_retry_after(response.headers.get("Retry-After")))
-                    continue
-                raise self._translate(response.status_code, response.data, what) from None
-            except TimeoutError:
-                raise Transient(f"Slack did not answer within {self.config.timeout:g} s{_during(what)}",
-                                uncertain=True) from None
-            except (OSError, http.client.HTTPException) as error:  # URLError, RemoteDisconnected, resets
-                if isinstance(getattr(error, "reason", None), TimeoutError):
-                    raise Transient(f"Slack did not answer within {self.config.timeout:g} s{_during(what)}",
-                                    uncertain=True) from None
-                reason = redact(type(error).__name__, self.token)
-                raise Transient(f"cannot reach Slack at {self.config.api_url}{_during(what)}: {reason}",
-                                uncertain=True) from None
-            self.gate.succeeded(started)
-            return result
-        raise RateLimited(f"Slack kept answering 429 (rate limited){_during(what)}", retry_after=60)
+        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Slack")
 
-    def _translate(self, status: int, data: Any, what: str) -> Exception:
-        code = str(data.get("error", "")) if isinstance(data, dict) else ""
+    def _translate(self, error: Exception, what: str) -> Exception | None:
         where = _during(what)
+        if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
+            return Transient(f"Slack did not answer within {self.config.timeout:g} s{where}", uncertain=True)
+        if isinstance(error, (OSError, http.client.HTTPException)):  # URLError, RemoteDisconnected, resets
+            return Transient(f"cannot reach Slack at {self.config.api_url}{where}: {type(error).__name__}",
+                             uncertain=True)
+        if not isinstance(error, SlackApiError):
+            return None
+        status, data = error.response.status_code, error.response.data
+        code = str(data.get("error", "")) if isinstance(data, dict) else ""
         if code in _FIXES:
             return Permanent(f"Slack said {code}{where}: {_FIXES[code]}", whole_target=code in _WHOLE_TARGET)
         if status >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
@@ -167,6 +152,12 @@ class SlackAdapter:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return None
+
+
+def _refused_for(error: Exception) -> float | None:
+    if isinstance(error, SlackApiError) and error.response.status_code == 429:
+        return parse_retry_after(error.response.headers.get("Retry-After"))
+    return None
 
 
 def _metadata_matches(message: dict, event_type: str, key: str, value: str) -> bool:

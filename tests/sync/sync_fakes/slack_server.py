@@ -31,6 +31,9 @@ class FakeChannel:
     bot_is_member: bool = True
     messages: list[FakeMessage] = field(default_factory=list)
 
+    def message(self, ts: str | None) -> FakeMessage | None:
+        return next((m for m in self.messages if m.ts == ts), None)
+
     def parents(self) -> list[FakeMessage]:
         return [m for m in self.messages if m.thread_ts is None or m.thread_ts == m.ts]
 
@@ -128,7 +131,7 @@ class FakeSlack(FakeService):
         if isinstance(channel, Reply):
             return channel
         ts = request.param("ts")
-        message = next((m for m in channel.messages if m.ts == ts), None)
+        message = channel.message(ts)
         if message is None:
             return Reply(200, {"ok": False, "error": "message_not_found"})
         message.text = str(request.param("text", ""))
@@ -159,7 +162,7 @@ class FakeSlack(FakeService):
         if isinstance(channel, Reply):
             return channel
         ts = request.param("ts")
-        parent = next((m for m in channel.messages if m.ts == ts), None)
+        parent = channel.message(ts)
         if parent is None:
             return Reply(200, {"ok": False, "error": "thread_not_found"})
         metadata = str(request.param("include_all_metadata", "")).lower() in ("1", "true")
