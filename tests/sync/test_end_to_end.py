@@ -130,3 +130,25 @@ def test_a_local_status_change_not_yet_sent_wins_over_jira(synced, service, jira
     worker.run_pass()  # pull first: a local change is pending, so Jira's status is not applied
     assert service.get(incident.id).status is Status.MONITORING
     assert [e.kind.value for e in service.events(incident.id)].count("status_changed") == 1
+
+
+def test_watch_keeps_delivering_until_stopped(synced, service, jira_server, make_worker):
+    import threading
+
+    worker = make_worker(synced)
+    stop = threading.Event()
+    passes = []
+
+    def on_pass(report):
+        passes.append(report)
+        if len(passes) == 1:
+            service.add_note(incident.id, "written while the worker watches")
+        elif report.pending == 0:
+            stop.set()
+
+    incident = service.declare(DECLARATION)
+    thread = threading.Thread(target=worker.watch, args=(stop, on_pass))
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert "written while the worker watches" in jira_server.issues["DATA-1"].comments[-1]["body"]
