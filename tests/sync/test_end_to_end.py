@@ -152,3 +152,30 @@ def test_watch_keeps_delivering_until_stopped(synced, service, jira_server, make
     thread.join(timeout=20)
     assert not thread.is_alive()
     assert "written while the worker watches" in jira_server.issues["DATA-1"].comments[-1]["body"]
+
+
+def test_a_drill_goes_to_jira_labelled_and_never_to_slack(synced, service, jira_server, slack_server, make_worker):
+    drill = service.declare(Declaration(title="Fire drill: stale CAC", severity=Severity.SEV1, asset="cac-dashboard",
+                                        source=DetectionSource.DRILL))
+    service.add_note(drill.id, "scripted stakeholder message")
+    assert make_worker(synced).drain().complete
+    [issue] = jira_server.issues.values()
+    assert "drill" in issue.fields["labels"]
+    assert slack_server.parents_in() == [] and not slack_server.calls("chat.")
+
+
+def test_a_pulled_incident_keeps_its_teammates_slack_thread(workspace, service, jira_server, slack_server, tokens,
+                                                           make_worker):
+    label = "oncall-beef0001-inc-3"
+    jira_server.add_issue("[SEV-2] Teammate's incident", ["data-incident", "sev-2", label], status="In Progress")
+    teammate = slack_server.channels["C0INCIDENTS"]
+    from sync_fakes.slack_server import FakeMessage
+    teammate.messages.append(FakeMessage(ts=f"{slack_server.clock_start}.999999", text="*SEV-2* teammate",
+                                         metadata={"event_type": "oncall_incident", "event_payload": {"label": label}}))
+    synced = configure(workspace, jira_server, slack_server)
+    worker = make_worker(synced)
+    worker.drain()
+    service.add_note(1, "we can help: the ads export is back")
+    assert worker.drain().complete
+    [parent] = slack_server.parents_in()  # no second parent message
+    assert [r.text.split(": ", 1)[1] for r in slack_server.replies_to(parent.ts)] == ["we can help: the ads export is back"]

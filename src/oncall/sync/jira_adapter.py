@@ -38,6 +38,7 @@ class JiraIssue:
     priority: str
     updated: str
     description: str
+    created: str = ""
 
 
 class JiraAdapter:
@@ -178,7 +179,7 @@ class JiraAdapter:
 
     def search(self, jql: str, limit: int | None = None) -> list[JiraIssue]:
         """Issues matching `jql`: all of them (page by page), or the first `limit`."""
-        fields = "summary,status,labels,priority,updated,description"
+        fields = "summary,status,labels,priority,updated,description,created"
         found = self.call(lambda: self.client.search_issues(jql, maxResults=limit or False, fields=fields),
                           "searching issues")
         return [_issue(issue.key, issue.raw.get("fields", {})) for issue in found]
@@ -196,6 +197,7 @@ def _issue(key: str, fields: dict[str, Any]) -> JiraIssue:
         priority=(fields.get("priority") or {}).get("name", ""),
         updated=fields.get("updated") or "",
         description=fields.get("description") or "",
+        created=fields.get("created") or "",
     )
 
 

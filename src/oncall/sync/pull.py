@@ -90,8 +90,19 @@ def _moment(now: float) -> datetime:
     return datetime.fromtimestamp(now, timezone.utc).replace(microsecond=0)
 
 
+def _jira_time(text: str) -> datetime | None:
+    """Jira's `2026-11-27T09:30:00.000+0000`, in UTC to the second."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
 def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue, label: str, now: float) -> None:
     at = _moment(now)
+    # When the teammate opened it: the queue's age, and where to look for its Slack message.
+    created = min(_jira_time(issue.created) or at, at)
     severity = next((Severity(f"SEV-{m.group(1)}") for m in map(_SEV.match, issue.labels) if m), Severity.SEV2)
     status = _status_from_jira(config, issue.status) or Status.INVESTIGATING
     asset = _ASSET.search(issue.description or "")
@@ -102,8 +113,8 @@ def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue
         asset=asset.group(1) if asset else "unknown",
         source=DetectionSource.DRILL if "drill" in issue.labels else DetectionSource.USER_REPORT,
         is_drill="drill" in issue.labels,
-        detected_at=at,
-        declared_at=None if status is Status.TRIAGE else at,
+        detected_at=created,
+        declared_at=None if status is Status.TRIAGE else created,
         updated_at=at,
     )
     with database.write():

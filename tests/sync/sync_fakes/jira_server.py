@@ -92,7 +92,8 @@ class FakeJira(FakeService):
                                "emailAddress": self.email, "displayName": "oncall bot", "active": True})
         if route == "/field" and method == "GET":
             return Reply(200, [{"id": name, "key": name, "name": name.title(), "custom": False}
-                               for name in ("summary", "status", "labels", "priority", "updated", "description")])
+                               for name in ("summary", "status", "labels", "priority", "updated", "description",
+                                            "created")])
         if route == "/priority" and method == "GET":
             return Reply(200, [{"self": f"{self.url}{API}/priority/{n}", "id": str(n), "name": name}
                                for n, name in enumerate(PRIORITIES, start=1)])
