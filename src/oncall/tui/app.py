@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from oncall.domain.clock import Clock, SystemClock
@@ -15,8 +17,9 @@ from oncall.store.db import Database, open_database
 from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.screens.queue import QueueScreen
 from oncall.tui.session import Session
+from oncall.tui.sync_link import SyncLink
 from oncall.tui.widgets.status_line import StatusLine
-from oncall.workspace.paths import glance
+from oncall.workspace.paths import current_actor, glance
 
 if TYPE_CHECKING:
     from oncall.workspace.loader import Workspace
@@ -25,9 +28,15 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.5
 
 
+SYNC_STATE_TEXT = {
+    "offline": "Offline: Jira and Slack are not configured. Everything is saved locally.",
+}
+
+
 class OncallApp(App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "oncall"
+    BINDINGS = [Binding("S", "open_sync", "Sync", id="app.sync")]
 
     def __init__(self, workspace: "Workspace | Path", clock: Clock | None = None,
                  database: Database | None = None, poll: bool = True) -> None:
@@ -44,6 +53,8 @@ class OncallApp(App):
             database = database or workspace.open_database()
             self.session = Session(workspace.root, database, self.clock, workspace)
         self._poll = poll
+        self.sync: SyncLink | None = None
+        self._sync_line: tuple[str, str] = ("Reading the workspace…", "")
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
@@ -57,6 +68,12 @@ class OncallApp(App):
         self.sub_title = workspace.config.workspace.name
         for problem in workspace.problems:
             self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)
+        self.sync = SyncLink(workspace, current_actor())
+        if self.sync.configured:
+            self.run_sync()
+            self.read_sync_state()
+        else:  # nothing to read: say so at once
+            self._show_sync_line((SYNC_STATE_TEXT["offline"], ""))
         for screen in self.screen_stack:
             screen.post_message(WorkspaceLoaded())
         # Everything built while starting lives as long as the console: keep it out of the
@@ -67,12 +84,43 @@ class OncallApp(App):
         if self.session.changed_elsewhere():
             for screen in self.screen_stack:
                 screen.post_message(DataChanged())
+            self.read_sync_state()  # a change is a new outbox entry: the footer says "pending"
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def run_sync(self) -> None:
+        """Drain the outbox to Jira and Slack until the console closes; never blocks the screen."""
+        assert self.sync is not None and self.sync.worker is not None
+        self.sync.worker.watch(self.sync.stop, on_pass=lambda report: self.call_from_thread(self.read_sync_state))
+
+    @work(thread=True, exclusive=True, group="sync-state", exit_on_error=False)
+    def read_sync_state(self) -> None:
+        if self.sync is None or not self.sync.configured:
+            return
+        summary = self.sync.summary()
+        if summary.state == "offline":
+            line = (SYNC_STATE_TEXT["offline"], "")
+        else:
+            line = (f"Sync: {summary.text}  (S: details)", summary.state)
+        self.call_from_thread(self._show_sync_line, line)
+
+    def _show_sync_line(self, line: tuple[str, str]) -> None:
+        self._sync_line = line
         self.refresh_status_line()
 
     def refresh_status_line(self, screen: Screen | None = None) -> None:
-        text, state = self.session.status_line()
+        text, state = self._sync_line
         for line in (screen or self.screen).query(StatusLine):
             line.show(text, state)
+
+    def action_open_sync(self) -> None:
+        from oncall.tui.screens.sync_screen import SyncScreen
+
+        if self.sync is None:
+            self.notify("The workspace is still loading.")
+            return
+        self.push_screen(SyncScreen(self.sync.desk))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key shown in the footer is also a command in the palette (ctrl+p)."""
@@ -91,4 +139,6 @@ class OncallApp(App):
             )
 
     def on_unmount(self) -> None:
+        if self.sync is not None:
+            self.sync.close()
         self.session.database.close()

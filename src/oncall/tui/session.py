@@ -86,16 +86,6 @@ class Session:
             return None
         return self.config.rotation.on_call(self.clock.now())
 
-    def status_line(self) -> tuple[str, str]:
-        """The words under the table: where the data is, and how the sync is doing."""
-        if not self.loaded:
-            return "Reading the workspace…", ""
-        config = self.config
-        if config.jira is None and config.slack is None:
-            return "Offline: Jira and Slack are not configured. Everything is saved locally.", ""
-        targets = " and ".join(name for name, section in (("Jira", config.jira), ("Slack", config.slack)) if section)
-        return f"{targets} configured · run `oncall sync` to deliver changes", ""
-
     def changed_elsewhere(self) -> bool:
         """True once after another process (the command line, a teammate's sync) committed."""
         version = self.database.data_version()

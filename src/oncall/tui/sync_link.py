@@ -1,0 +1,40 @@
+"""The console's link to the sync: the worker thread that drains the outbox while the console
+runs, and the footer line that says whether Jira and Slack are in step.
+
+Textual-free on purpose where it can be: the app owns the thread (a Textual worker); this object
+only builds the sync pieces once the workspace has loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oncall.sync.desk import SyncDesk
+    from oncall.sync.status import SyncSummary
+    from oncall.sync.worker import SyncWorker
+    from oncall.workspace.loader import Workspace
+
+
+class SyncLink:
+    def __init__(self, workspace: "Workspace", actor: str) -> None:
+        from oncall.sync.desk import SyncDesk
+        from oncall.sync.retry import SystemTimer
+        from oncall.sync.worker import SyncWorker
+
+        self.stop = threading.Event()
+        self.configured = workspace.config.jira is not None or workspace.config.slack is not None
+        self.worker: "SyncWorker | None" = (
+            SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop)) if self.configured else None
+        )
+        self.desk: "SyncDesk" = SyncDesk(workspace.database_path, workspace.config, actor, worker=self.worker)
+
+    def summary(self) -> "SyncSummary":
+        """One line for the footer; reads the database, so call it from a worker thread."""
+        return self.desk.summary()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.worker is not None:
+            self.worker.close()
