@@ -38,10 +38,15 @@ name = "My data team"
 # [jira]
 # server = "https://your-team.atlassian.net"
 # project = "DATA"
-# email = "bot@example.com"
-# issue_type = "Incident"
+# email = "bot@example.com"       # the token comes from ONCALL_JIRA_TOKEN
+# issue_type = "Incident"         # falls back to fallback_issue_type ("Task") if missing
 # deployment = "cloud"            # or "server"
+# [jira.transitions]              # our status = the workflow transition to run (name or id)
+# investigating = "Start Progress"
+# resolved = "Resolve"
+# [jira.priorities]               # defaults: SEV-1 Highest, SEV-2 High, SEV-3 Medium
 
 # [slack]
-# channel = "#data-incidents"
+# channel = "#data-incidents"     # the token comes from ONCALL_SLACK_TOKEN
+# broadcast_severities = ["SEV-1"]
 """
