@@ -109,3 +109,14 @@ async def test_note_severity_impact_and_eta_land_on_the_timeline(demo_app):
         for text in ("checked the CRM export", "SEV-1 → SEV-2: only internal dashboards",
                      "impact: exec dashboard wrong", "ETA: 11:30 UTC"):
             assert text in timeline
+
+
+async def test_handing_off_the_ic_role_keeps_the_note(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # INC-1, IC maya
+        screen = app.screen
+        await pilot.press("a", "enter", *"going off shift", "enter")
+        await pilot.pause()
+        assert screen.incident.ic != "maya"
+        assert f"IC handed from maya to {screen.incident.ic}: going off shift" in shown(screen.query_one(Timeline))

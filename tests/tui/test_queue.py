@@ -84,3 +84,32 @@ async def test_every_footer_key_is_in_the_command_palette(demo_app):
         await pilot.pause()
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Declare", "Search", "Status filter", "Severity filter", "Open"} <= titles
+
+
+async def test_end_reaches_the_last_incident_and_nothing_hides_under_a_scrollbar(demo_app):
+    app = demo_app(synthetic=200)  # 215 incidents: more than a screenful
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 215
+        assert not table.show_horizontal_scrollbar, "the columns fit: no horizontal scrollbar"
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 214
+        visible = range(table.scroll_offset.y, table.scroll_offset.y + table.view_size.height)
+        assert 214 in visible, "the last incident is on screen, not under a scrollbar"
+        await pilot.press("home", *["down"] * table.view_size.height)
+        assert table.cursor in range(table.scroll_offset.y, table.scroll_offset.y + table.view_size.height)
+
+
+async def test_a_shorter_list_never_leaves_blank_rows_at_the_bottom(demo_app):
+    app = demo_app(synthetic=200)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("end")
+        await pilot.pause()
+        await pilot.press("slash", *"stale")  # far fewer rows
+        await pilot.pause()
+        assert table.scroll_offset.y <= table.max_scroll_y
+        assert table.render_line(0).text.startswith("INC-")

@@ -55,6 +55,7 @@ def test_detection_source_parse_and_its_error() -> None:
     ("-2h", NOW - timedelta(hours=2)),
     ("-1d", NOW - timedelta(days=1)),
     ("09:30", datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)),
+    ("23:30", datetime(2026, 11, 26, 23, 30, tzinfo=timezone.utc)),  # later than now today: last night
     ("2026-11-27T09:30", datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)),
     ("2026-11-27T09:30:15Z", datetime(2026, 11, 27, 9, 30, 15, tzinfo=timezone.utc)),
     ("2026-11-27T09:30+01:00", datetime(2026, 11, 27, 8, 30, tzinfo=timezone.utc)),

@@ -21,5 +21,6 @@ def open_console(args: argparse.Namespace) -> int:
     from oncall.tui.app import OncallApp
 
     # A broken config still opens the console, which shows what is wrong.
-    OncallApp(root, clock=clock()).run()
-    return 0
+    app = OncallApp(root, clock=clock())
+    app.run()
+    return app.return_code or 0

@@ -51,7 +51,7 @@ def from_text(text: str) -> datetime:
 
 def parse_moment(text: str, clock: Clock) -> datetime:
     """Read a moment a person typed: ISO 8601 (`2026-11-27T09:30`, `...Z`, `...+01:00`),
-    `HH:MM` (today, UTC), or a relative `-45m`, `-2h`, `-1d`."""
+    `HH:MM` (UTC, the latest such moment not in the future), or a relative `-45m`, `-2h`, `-1d`."""
     text = text.strip()
     try:
         return _parse_moment(text, clock.now())
@@ -72,7 +72,9 @@ def _parse_moment(text: str, now: datetime) -> datetime:
     if len(text) == 5 and text[2] == ":":
         hour, minute = text.split(":")
         if hour.isdigit() and minute.isdigit():
-            return now.replace(hour=int(hour), minute=int(minute), second=0)
+            moment = now.replace(hour=int(hour), minute=int(minute), second=0)
+            # "23:30" typed at 01:00 means last night: a clock time is never in the future.
+            return moment - timedelta(days=1) if moment > now else moment
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

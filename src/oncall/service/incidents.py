@@ -155,7 +155,7 @@ class IncidentService:
                           "to": to_text(started_at)})
         return updated
 
-    def assign_ic(self, incident_id: int, person_id: str) -> Incident:
+    def assign_ic(self, incident_id: int, person_id: str, note: str = "") -> Incident:
         if self.config.people and not self.config.person(person_id):
             raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
         with self.db.write():
@@ -164,9 +164,10 @@ class IncidentService:
                 raise RuleViolation(f"{person_id} is already Incident Commander")
             updated = incident.model_copy(update={"ic": person_id, "updated_at": self.clock.now()})
             self.incidents.save(updated)
+            note = note.strip()
             self._record(updated, EventKind.IC_ASSIGNED,
-                         f"IC handed from {incident.ic or 'nobody'} to {person_id}",
-                         {"from": incident.ic, "ic": person_id})
+                         f"IC handed from {incident.ic or 'nobody'} to {person_id}" + (f": {note}" if note else ""),
+                         {"from": incident.ic, "ic": person_id, "note": note})
         return updated
 
     # -- helpers -----------------------------------------------------------------------------

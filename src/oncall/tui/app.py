@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.clock import Clock, SystemClock
 from oncall.store.db import Database, open_database
@@ -99,11 +100,21 @@ class OncallApp(App):
         if self.sync is None or not self.sync.configured:
             return
         summary = self.sync.summary()
+        if get_current_worker().is_cancelled:
+            return  # a newer read replaced this one; do not let an older answer land last
         if summary.state == "offline":
             line = (SYNC_STATE_TEXT["offline"], "")
         else:
             line = (f"Sync: {summary.text}  (S: details)", summary.state)
         self.call_from_thread(self._show_sync_line, line)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "sync" and event.state is WorkerState.ERROR:
+            # A bug in a delivery stops the sync for this session: say so rather than go quiet.
+            error = event.worker.error
+            self.notify(f"Sync stopped: {error}. Changes stay saved locally; `oncall sync` retries.",
+                        title="Sync stopped", severity="error", timeout=60)
+            self._show_sync_line((f"Sync stopped: {error}", "failing"))
 
     def _show_sync_line(self, line: tuple[str, str]) -> None:
         self._sync_line = line

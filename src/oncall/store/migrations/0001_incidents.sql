@@ -25,7 +25,7 @@ CREATE INDEX incidents_queue ON incidents (queue_group, severity_rank, updated_a
 CREATE INDEX incidents_status ON incidents (status);
 
 CREATE TABLE timeline (
-    id INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 16777215),  -- the queue key packs ids in 24 bits
+    id INTEGER PRIMARY KEY,
     incident_id INTEGER NOT NULL REFERENCES incidents (id),
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
@@ -70,7 +70,7 @@ END;
 
 -- Written in the same transaction as the timeline event it announces; the sync worker drains it.
 CREATE TABLE outbox (
-    id INTEGER PRIMARY KEY CHECK (id BETWEEN 1 AND 16777215),  -- the queue key packs ids in 24 bits
+    id INTEGER PRIMARY KEY,
     incident_id INTEGER NOT NULL REFERENCES incidents (id),
     event_id INTEGER NOT NULL REFERENCES timeline (id),
     created_at TEXT NOT NULL

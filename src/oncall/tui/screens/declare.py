@@ -61,7 +61,7 @@ class DeclareScreen(ModalScreen[Declaration | None]):
                 )
                 yield Label("Impact (who is affected, how)", classes="field-label")
                 yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact", compact=True)
-                yield Label("Data went bad at (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
+                yield Label("Data went bad at, UTC (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
                 yield Input(placeholder="unknown", id="started", compact=True)
                 yield Static("", id="started-error", classes="field-error")
             with Horizontal(classes="modal-buttons"):
@@ -135,6 +135,7 @@ class DeclareScreen(ModalScreen[Declaration | None]):
             return widget.value is not Select.NULL
         return widget.value != ""
 
+    @on(Input.Submitted)
     @on(Button.Pressed, "#declare")
     def action_submit(self) -> None:
         declaration = self._validate(show_missing=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from oncall.domain.incident import Incident
 from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import NEEDS_REASON, Status, allowed_transitions
-from oncall.tui.messages import DataChanged, IncidentChanged
+from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import ChoiceScreen, TextScreen
 from oncall.tui.widgets.incident_summary import IncidentSummary
 from oncall.tui.widgets.status_line import StatusLine
@@ -46,6 +47,7 @@ class IncidentScreen(Screen):
         super().__init__()
         self.incident_id = incident_id
         self.incident: Incident | None = None
+        self._events_shown = -1
 
     @property
     def session(self):
@@ -60,15 +62,21 @@ class IncidentScreen(Screen):
         yield StatusLine(id="status-line")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self._load()
-
     def _load(self) -> None:
-        incident, events = self.session.incident(self.incident_id)
+        """Read the incident again (first shown on resume, which follows mount)."""
+        try:
+            incident, events = self.session.incident(self.incident_id)
+        except LookupError:
+            self.notify(f"INC-{self.incident_id} is no longer in this workspace", severity="error")
+            self.app.pop_screen()
+            return
         self.incident = incident
         self.query_one(IncidentSummary).show(incident, self.session.config, self.session.clock.now())
-        self.query_one(Timeline).show(events)
-        self.query_one("#timeline-scroll", VerticalScroll).scroll_end(animate=False, immediate=False)
+        if len(events) != self._events_shown:
+            # New lines: follow them. Otherwise leave the reader where they are scrolled to.
+            self._events_shown = len(events)
+            self.query_one(Timeline).show(events)
+            self.query_one("#timeline-scroll", VerticalScroll).scroll_end(animate=False, immediate=False)
         self.app.sub_title = f"{incident.ref} · {self.session.config.workspace.name}"
         self.app.refresh_status_line(self)
 
@@ -137,18 +145,21 @@ class IncidentScreen(Screen):
         assert self.incident is not None
         people = [(p.id, f"{p.name} ({p.id})") for p in self.session.config.people if p.id != self.incident.ic]
         self.app.push_screen(
-            ChoiceScreen("Hand the Incident Commander role to…", people, "Note for the hand-off (optional)"),
+            ChoiceScreen("Hand the Incident Commander role to…", people, "Note for the hand-off (optional)",
+                         empty_text="Nobody else is on the roster: add [[people]] to oncall.toml."),
             lambda chosen: chosen and self._apply(
-                lambda: self.session.service.assign_ic(self.incident_id, chosen[0]), f"IC is now {chosen[0]}"),
+                lambda: self.session.service.assign_ic(self.incident_id, chosen[0], chosen[1]),
+                f"IC is now {chosen[0]}"),
         )
 
     def _apply(self, action: Callable[[], object], done: str) -> None:
         try:
             action()
-        except RuleViolation as error:
+        except (RuleViolation, LookupError, sqlite3.OperationalError) as error:
+            # A rule said no, the incident is gone, or the database stayed locked: say so, keep going.
             self.notify(str(error), title="Not changed", severity="error")
             return
         assert self.incident is not None
         self.notify(f"{self.incident.ref} {done}")
         self._load()
-        self.app.post_message(IncidentChanged(self.incident_id))
+        self.app.read_sync_state()  # the change is waiting in the outbox

@@ -55,8 +55,10 @@ class ChoiceScreen(ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], reason_hint: str = "",
-                 reason_required_for: frozenset[str] = frozenset()) -> None:
+                 reason_required_for: frozenset[str] = frozenset(),
+                 empty_text: str = "Nothing to choose: this is a final state.") -> None:
         super().__init__()
+        self._empty_text = empty_text
         self._title = title
         self._choices = choices
         self._reason_hint = reason_hint
@@ -68,8 +70,8 @@ class ChoiceScreen(ModalScreen[tuple[str, str] | None]):
             if self._choices:
                 yield OptionList(*(Option(label, id=value) for value, label in self._choices), id="choices")
             else:
-                yield Static("Nothing to choose: this is a final state.", id="no-choices")
-            yield Input(placeholder=self._reason_hint or "Reason (optional)", id="reason")
+                yield Static(self._empty_text, id="no-choices")
+            yield Input(placeholder=(self._reason_hint or "Reason (optional)") + " — enter applies", id="reason")
             yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Apply (enter)", variant="primary", id="apply", disabled=not self._choices)
@@ -83,6 +85,7 @@ class ChoiceScreen(ModalScreen[tuple[str, str] | None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:
+        # Two steps on purpose: a reason, even an optional one, is what makes the timeline useful.
         self.query_one("#reason", Input).focus()
 
     @on(Input.Submitted, "#reason")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -17,7 +18,7 @@ from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
 from oncall.store.queue import QueueFilter
-from oncall.tui.messages import DataChanged, IncidentChanged, WorkspaceLoaded
+from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.widgets.queue_table import QueueTable, header_text
 from oncall.tui.widgets.search_box import SearchBox
 from oncall.tui.widgets.status_line import StatusLine
@@ -76,7 +77,12 @@ class QueueScreen(Screen):
         self.call_after_refresh(self.session.queue.warm_up)
 
     def on_resize(self) -> None:
-        self.query_one("#queue-header", Static).update(header_text(self.query_one(QueueTable).size.width))
+        self.call_after_refresh(self._update_header)
+
+    def _update_header(self) -> None:
+        """Column titles over the columns: the title column's width follows the table's."""
+        width = self.query_one(QueueTable).view_size.width
+        self.query_one("#queue-header", Static).update(header_text(width), layout=False)
 
     # -- filtering ----------------------------------------------------------------------------
 
@@ -106,6 +112,7 @@ class QueueScreen(Screen):
         self._update_summary()
 
     def _update_summary(self) -> None:
+        self._update_header()
         table = self.query_one(QueueTable)
         flt = self._filter()
         on_call = self.session.on_call()
@@ -130,12 +137,16 @@ class QueueScreen(Screen):
         self._reload()
 
     def action_clear_filters(self) -> None:
+        self._forget_filters()
+        self._reload()
+
+    def _forget_filters(self) -> None:
         self._status_choice = self._severity_choice = 0
         self._text = ""
         search = self.query_one("#search", SearchBox)
-        search.value = ""
+        search.set_reactive(SearchBox.value, "")  # no Changed: the caller reloads once
+        search.refresh()
         search.display = False
-        self._reload()
         self.query_one(QueueTable).focus()
 
     # -- search -------------------------------------------------------------------------------
@@ -189,13 +200,14 @@ class QueueScreen(Screen):
             return
         try:
             incident = self.session.service.declare(declaration)
-        except RuleViolation as error:
+        except (RuleViolation, sqlite3.OperationalError) as error:
             self.notify(str(error), title="Not declared", severity="error")
             return
         assert incident.id is not None
         if self.session.filtered(self._filter()).position_of(incident.id) is None:
-            self.action_clear_filters()  # the new incident must be visible and selected
+            self._forget_filters()  # the new incident must be visible and selected
         self._reload(select_id=incident.id)
+        self.app.read_sync_state()  # it is waiting in the outbox
         self.notify(f"{incident.ref} declared: {incident.severity.value} {incident.title}", title="Declared")
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
@@ -203,9 +215,6 @@ class QueueScreen(Screen):
         self.app.refresh_status_line(self)
 
     def on_data_changed(self, message: DataChanged) -> None:
-        self._reload()
-
-    def on_incident_changed(self, message: IncidentChanged) -> None:
         self._reload()
 
     def on_screen_resume(self) -> None:

@@ -87,7 +87,7 @@ class QueueTable(ScrollView, can_focus=True):
     }
 
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; }
+    QueueTable { height: 1fr; overflow-x: hidden; }
     QueueTable > .queue-table--cursor { background: $accent 40%; text-style: bold; }
     QueueTable:blur > .queue-table--cursor { background: $accent 20%; }
     QueueTable > .queue-table--sev-1 { color: $error; text-style: bold; }
@@ -112,13 +112,6 @@ class QueueTable(ScrollView, can_focus=True):
 
         def __init__(self, total: int) -> None:
             super().__init__()
-            self.total = total
-
-    class Highlighted(Message):
-        def __init__(self, row: QueueRow | None, index: int, total: int) -> None:
-            super().__init__()
-            self.row = row
-            self.index = index
             self.total = total
 
     def __init__(self, source: QueueSource, now: Callable[[], datetime], **kwargs) -> None:
@@ -152,17 +145,14 @@ class QueueTable(ScrollView, can_focus=True):
         self.counting = not exact and len(first) == PAGE
         self.total = len(first) if self.counting else self._source.count()
         self._set_virtual_height(self.total)
+        position = None
         if select_id is not None:
             position = self.index_of(select_id)
             if position is None:
                 position = self._source.position_of(select_id)
-            self.cursor = position if position is not None else 0
-        else:
-            self.cursor = 0
-        self.cursor = max(0, min(self.cursor, self.total - 1))
+        self.cursor = max(0, min(position or 0, self.total - 1))
         self._scroll_cursor_into_view()
         self.refresh()
-        self._announce()
         if self.counting:
             self.call_after_refresh(self._count, self._generation)
         else:
@@ -189,12 +179,17 @@ class QueueTable(ScrollView, can_focus=True):
         return rows[position] if position < len(rows) else None
 
     def index_of(self, incident_id: int) -> int | None:
-        """Where an incident is among the rows already read, if it is there."""
+        """Where an incident is among the rows already read (a query saved when it is on top)."""
         for page, rows in self._pages.items():
             for position, row in enumerate(rows):
                 if row.id == incident_id:
                     return page * PAGE + position
         return None
+
+    @property
+    def view_size(self) -> Size:
+        """The cells rows are painted into: the widget less its scrollbar."""
+        return self.scrollable_content_region.size
 
     @property
     def current(self) -> QueueRow | None:
@@ -204,7 +199,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.view_size.width
         # Textual repaints every visible line after any layout (a key in the search box causes
         # one); painting a row costs far more than looking it up, so keep what was painted.
         key = (index, index == self.cursor, width)
@@ -260,7 +255,7 @@ class QueueTable(ScrollView, can_focus=True):
         return cached
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total)
+        self.virtual_size = Size(self.view_size.width, self.total)
 
     def _set_virtual_height(self, rows: int) -> None:
         """Change how many rows there are without a layout pass when the scrollbar stays as it is.
@@ -268,7 +263,7 @@ class QueueTable(ScrollView, can_focus=True):
         A layout repaints the whole screen (~30 ms at 160×50); typing in the search box changes
         the row count on nearly every key, and only the table and its scrollbar need repainting.
         """
-        new = Size(self.size.width, rows)
+        new = Size(self.view_size.width, rows)
         height = self.size.height
         same_scrollbar = (rows > height) == (self.virtual_size.height > height)
         if not same_scrollbar or new.width != self.virtual_size.width or not self.is_mounted:
@@ -277,6 +272,8 @@ class QueueTable(ScrollView, can_focus=True):
         self.set_reactive(QueueTable.virtual_size, new)
         if rows > height:
             self.vertical_scrollbar.window_virtual_size = rows
+        if self.scroll_offset.y > self.max_scroll_y:  # fewer rows than before: no blank tail
+            self.scroll_to(y=self.max_scroll_y, animate=False)
         self.refresh()
 
     # -- moving -------------------------------------------------------------------------------
@@ -284,13 +281,12 @@ class QueueTable(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()
         self._scroll_cursor_into_view()
-        self._announce()
 
     def action_cursor(self, delta: int) -> None:
         self.cursor = max(0, min(self.cursor + delta, self.total - 1))
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 1, 1))
+        self.action_cursor(direction * max(self.view_size.height - 1, 1))
 
     def action_jump(self, where: int) -> None:
         self.cursor = max(0, self.total - 1) if where < 0 else 0
@@ -308,12 +304,9 @@ class QueueTable(ScrollView, can_focus=True):
             self.cursor = index
 
     def _scroll_cursor_into_view(self) -> None:
-        height = max(self.size.height, 1)
+        height = max(self.view_size.height, 1)
         top = self.scroll_offset.y
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
-
-    def _announce(self) -> None:
-        self.post_message(self.Highlighted(self.current, self.cursor, self.total))

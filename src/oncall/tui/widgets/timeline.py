@@ -8,12 +8,9 @@ from textual.widgets import Static
 
 from oncall.domain.incident import EventKind, TimelineEvent
 
-KIND_STYLE = {
-    EventKind.DECLARED: "bold",
-    EventKind.STATUS_CHANGED: "bold $accent",
-    EventKind.SEVERITY_CHANGED: "bold $warning",
-    EventKind.CLOSE_OVERRIDE: "bold $error",
-}
+# The events that change the shape of the response stand out in bold.
+EMPHASIZED = frozenset({EventKind.DECLARED, EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED,
+                        EventKind.CLOSE_OVERRIDE})
 KIND_LABEL = {
     EventKind.DECLARED: "declared",
     EventKind.STATUS_CHANGED: "status",
@@ -40,7 +37,7 @@ class Timeline(Static):
             table.add_row(
                 event.at.strftime("%b %d %H:%M"),
                 event.actor,
-                Text(KIND_LABEL.get(event.kind, event.kind.value), style="bold" if event.kind in KIND_STYLE else ""),
+                Text(KIND_LABEL.get(event.kind, event.kind.value), style="bold" if event.kind in EMPHASIZED else ""),
                 Text(event.text),
             )
         self.update(table)
