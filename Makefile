@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench screenshots clean
+.PHONY: run test bench screenshots clean compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,13 +13,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Byte-compile our own sources (an editable install does not, and PYTHONDONTWRITEBYTECODE
+# may forbid Python from caching them), so the console starts without compiling itself.
+compile: $(STAMP)
+	$(PY) -m compileall -q src
+
+run: $(STAMP) compile
 	$(VENV)/bin/oncall
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
-bench: $(STAMP)
+bench: $(STAMP) compile
 	$(PY) benchmarks/bench_console.py
 
 screenshots: $(STAMP)

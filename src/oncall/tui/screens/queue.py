@@ -53,6 +53,7 @@ class QueueScreen(Screen):
         self._status_choice = 0
         self._severity_choice = 0
         self._text = ""
+        self._header_width = -1
 
     @property
     def session(self):
@@ -82,7 +83,9 @@ class QueueScreen(Screen):
     def _update_header(self) -> None:
         """Column titles over the columns: the title column's width follows the table's."""
         width = self.query_one(QueueTable).view_size.width
-        self.query_one("#queue-header", Static).update(header_text(width), layout=False)
+        if width != self._header_width:  # only when the scrollbar comes or goes, or on resize
+            self._header_width = width
+            self.query_one("#queue-header", Static).update(header_text(width), layout=False)
 
     # -- filtering ----------------------------------------------------------------------------
 
