@@ -139,8 +139,9 @@ class QueueReader:
         query = fts_query(flt)
         if query is None:
             return self._position_by_index(flt, incident_id)
-        if self._referenced_but_unmatched(flt, query) == incident_id:
-            return 0
+        reference = self._referenced_but_unmatched(flt, query)
+        if reference == incident_id:
+            return 0  # named by number: it is listed first
         key = self._key_of(incident_id)
         if key is None:
             return None
@@ -152,7 +153,7 @@ class QueueReader:
         before = self.db.conn.execute(
             "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid < ?", (query, key)
         ).fetchone()[0]
-        return before + (1 if self._referenced_but_unmatched(flt, query) is not None else 0)
+        return before + (1 if reference is not None else 0)
 
     def _position_by_index(self, flt: QueueFilter, incident_id: int) -> int | None:
         """Count the rows ahead of the incident, walking the queue index (no window function)."""
