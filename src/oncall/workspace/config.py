@@ -20,7 +20,6 @@ from oncall.domain.asset import Asset
 from oncall.domain.people import Person, Rotation
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
-from oncall.workspace.paths import CONFIG_NAME  # noqa: F401 (the name lives with the other paths)
 
 
 class WorkspaceSettings(BaseModel):

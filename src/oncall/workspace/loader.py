@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oncall.store.db import Database, open_database
-from oncall.workspace.config import CONFIG_NAME, Config, ConfigError, ConfigProblem, load_config
-from oncall.workspace.paths import current_actor, database_path, workspace_root  # noqa: F401 (re-exported)
+from oncall.workspace.config import Config, ConfigError, ConfigProblem, load_config
+from oncall.workspace.paths import CONFIG_NAME, current_actor, database_path
 
 
 @dataclass
