@@ -21,7 +21,6 @@ from oncall.domain.people import Person, Rotation
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
 
-
 class WorkspaceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
