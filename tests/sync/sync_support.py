@@ -32,16 +32,17 @@ class FakeTimer:
 
 
 def sync_sections(jira: FakeJira | None, slack: FakeSlack | None, *, deployment: str = "cloud",
-                  channel: str = "#data-incidents", timeout: float = 0.5, extra: str = "") -> str:
+                  channel: str = "#data-incidents", timeout: float = 0.5, concurrency: int = 2, extra: str = "") -> str:
     text = ""
     if jira is not None:
         text += (
             f'\n[jira]\nserver = "{jira.url}"\nproject = "{jira.project}"\nemail = "{jira.email}"\n'
-            f'deployment = "{deployment}"\ntimeout = {timeout}\n'
+            f'deployment = "{deployment}"\ntimeout = {timeout}\nconcurrency = {concurrency}\n'
             '[jira.transitions]\ninvestigating = "Start Progress"\nresolved = "Resolve"\nclosed = "Close"\n'
         )
     if slack is not None:
-        text += f'\n[slack]\nchannel = "{channel}"\napi_url = "{slack.api_url}"\ntimeout = {timeout}\n'
+        text += (f'\n[slack]\nchannel = "{channel}"\napi_url = "{slack.api_url}"\ntimeout = {timeout}\n'
+                 f'concurrency = {concurrency}\n')
     return text + extra
 
 

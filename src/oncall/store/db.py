@@ -59,6 +59,12 @@ class Database:
         self.conn.close()
 
 
+def in_chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """SQLite caps the number of `?` in one statement: ask about many ids in pieces."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
 def open_database(path: Path | str, *, check_same_thread: bool = False) -> Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
     memory = str(path) == ":memory:"

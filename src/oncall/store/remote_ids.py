@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from oncall.store.db import Database
+from oncall.store.db import Database, in_chunks
 
 
 # (event id, target, step, remote id): one completed step of delivering an event.
@@ -95,16 +95,18 @@ class RemoteIds:
 
     # -- events ------------------------------------------------------------------------------
 
-    def event_step(self, event_id: int, target: str, step: str) -> str | None:
-        """The remote id a step of an event produced, or None if it has not been done."""
-        row = self.db.conn.execute(
-            "SELECT remote_id FROM remote_events WHERE event_id = ? AND target = ? AND step = ?",
-            (event_id, target, step),
-        ).fetchone()
-        return row[0] if row else None
-
-    def record_step(self, event_id: int, target: str, step: str, remote_id: str = "") -> None:
-        self.record_steps([(event_id, target, step, remote_id)])
+    def steps_done(self, target: str, event_ids: list[int]) -> dict[int, frozenset[str]]:
+        """For each of `event_ids` that has any, the steps already done for `target`."""
+        found: dict[int, set[str]] = {}
+        for chunk in in_chunks(event_ids):
+            rows = self.db.conn.execute(
+                f"SELECT event_id, step FROM remote_events WHERE target = ? "
+                f"AND event_id IN ({', '.join('?' * len(chunk))})",
+                (target, *chunk),
+            ).fetchall()
+            for event_id, step in rows:
+                found.setdefault(event_id, set()).add(step)
+        return {event_id: frozenset(steps) for event_id, steps in found.items()}
 
     def record_steps(self, steps: Steps) -> None:
         steps = list(steps)
@@ -116,3 +118,4 @@ class RemoteIds:
                 "ON CONFLICT (event_id, target, step) DO UPDATE SET remote_id = excluded.remote_id",
                 steps,
             )
+

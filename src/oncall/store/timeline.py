@@ -6,7 +6,7 @@ import json
 
 from oncall.domain.clock import from_text, to_text
 from oncall.domain.incident import EventKind, TimelineEvent
-from oncall.store.db import Database
+from oncall.store.db import Database, in_chunks
 
 
 class TimelineRepository:
@@ -39,13 +39,25 @@ class TimelineRepository:
         ).fetchall()
         return [_event(row) for row in rows]
 
-    def get(self, event_id: int) -> TimelineEvent:
-        row = self.db.conn.execute(
-            "SELECT id, incident_id, at, actor, kind, text, data FROM timeline WHERE id = ?", (event_id,)
-        ).fetchone()
-        if row is None:
-            raise LookupError(f"no timeline event {event_id}")
-        return _event(row)
+    def get_many(self, event_ids: list[int]) -> dict[int, TimelineEvent]:
+        found: dict[int, TimelineEvent] = {}
+        for chunk in in_chunks(event_ids):
+            rows = self.db.conn.execute(
+                "SELECT id, incident_id, at, actor, kind, text, data FROM timeline "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.update((row["id"], _event(row)) for row in rows)
+        return found
+
+    def severity_history(self, incident_id: int) -> list[tuple[int, str]]:
+        """(event id, severity) for the declaration and every severity change, oldest first."""
+        rows = self.db.conn.execute(
+            "SELECT id, coalesce(json_extract(data, '$.to'), json_extract(data, '$.severity')) FROM timeline "
+            "WHERE incident_id = ? AND kind IN ('declared', 'severity_changed') ORDER BY id",
+            (incident_id,),
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows if row[1]]
 
 
 def _event(row) -> TimelineEvent:

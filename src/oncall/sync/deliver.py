@@ -4,21 +4,21 @@ Each event becomes a few *steps* (see `messages.py`); a step that completed is r
 `remote_events` with the remote id that came back, so a retry skips it. When an earlier attempt
 ended without an answer (`entry.uncertain`), a create is preceded by a look-up: the Jira issue
 by its label, a comment by its marker, a Slack message by its metadata.
+
+A `Job` brings what the entry needs, read in bulk by the pass (`jobs.py`); the database is
+touched here only around creating an incident's issue or parent message, and to refresh it.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-from oncall.domain.incident import Incident, TimelineEvent
-from oncall.domain.severity import Severity
+from oncall.domain.incident import Incident
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
-from oncall.store.outbox import OutboxEntry
-from oncall.store.remote_ids import RemoteIds
-from oncall.store.timeline import TimelineRepository
+from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.sync import messages
+from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.workspace.config import Config
@@ -33,9 +33,8 @@ class Delivery:
         self.config = config
         self.ids = RemoteIds(database)
         self.incidents = IncidentRepository(database)
-        self.timeline = TimelineRepository(database)
 
-    def deliver(self, entry: OutboxEntry) -> str:
+    def deliver(self, job: Job) -> str:
         """Carry out the entry; return a note for the record ('' normally). Raises `SyncError`.
 
         The steps that completed are left in `completed`, for the worker to record together with
@@ -43,18 +42,13 @@ class Delivery:
         crash in between leads to look-ups, not repeats.
         """
         self.completed: list[tuple[int, str, str, str]] = []
-        incident = self.incidents.get(entry.incident_id)
-        event = self.timeline.get(entry.event_id)
-        return self._deliver(entry, incident, event)
+        return self._deliver(job)
 
-    def _deliver(self, entry: OutboxEntry, incident: Incident, event: TimelineEvent) -> str:
+    def _deliver(self, job: Job) -> str:
         raise NotImplementedError
 
-    def _done(self, event: TimelineEvent, step: str) -> bool:
-        return self.ids.event_step(event.id or 0, self.target, step) is not None
-
-    def _record(self, event: TimelineEvent, step: str, remote_id: str = "") -> None:
-        self.completed.append((event.id or 0, self.target, step, remote_id))
+    def _record(self, job: Job, step: str, remote_id: str = "") -> None:
+        self.completed.append((job.event.id or 0, self.target, step, remote_id))
 
 
 class JiraDelivery(Delivery):
@@ -66,29 +60,33 @@ class JiraDelivery(Delivery):
         assert config.jira is not None
         self.jira = config.jira
 
-    def _deliver(self, entry: OutboxEntry, incident: Incident, event: TimelineEvent) -> str:
-        key, label = self.ensure_issue(incident)
+    def _deliver(self, job: Job) -> str:
+        event, uncertain = job.event, job.entry.uncertain
+        key, label = self.ensure_issue(job.incident, job.remote)
         for step in messages.jira_steps(event, self.jira):
-            if self._done(event, step):
+            if step in job.done_steps:
                 continue
             if step == "comment":
                 marker = messages.event_marker(label, event.id or 0)
-                found = self.adapter.find_comment(key, marker) if entry.uncertain else None
-                self._record(event, step, found or self.adapter.add_comment(key, messages.jira_comment(event, label)))
+                found = self.adapter.find_comment(key, marker) if uncertain else None
+                self._record(job, step, found or self.adapter.add_comment(key, messages.jira_comment(event, label)))
             elif step == "transition":
                 transition = self.jira.transitions[str(event.data.get("to"))]
                 # After a lost answer the transition may have happened: if it is no longer on offer, it did.
-                if not entry.uncertain or self.adapter.transition_available(key, transition):
+                if not uncertain or self.adapter.transition_available(key, transition):
                     self.adapter.transition(key, transition)
-                self._record(event, step, transition)
+                self._record(job, step, transition)
             elif step == "fields":
-                self.adapter.update_fields(key, messages.jira_fields(incident, self.jira, label))
-                self._record(event, step)
+                self.adapter.update_fields(key, messages.jira_fields(job.incident, self.jira, label))
+                self._record(job, step)
         return ""
 
-    def ensure_issue(self, incident: Incident) -> tuple[str, str]:
-        """The incident's issue key, creating the issue once and only once."""
+    def ensure_issue(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str]:
+        """The incident's issue key, creating the issue once and only once. `known` is what the
+        pass read; the database is asked again only if the key was not known then."""
         assert incident.id is not None
+        if known is not None and known.jira_key:
+            return known.jira_key, known.label
         remote = self.ids.incident(incident.id)
         if remote.jira_key:
             return remote.jira_key, remote.label
@@ -112,38 +110,28 @@ class SlackDelivery(Delivery):
         assert config.slack is not None
         self.slack = config.slack
 
-    def _deliver(self, entry: OutboxEntry, incident: Incident, event: TimelineEvent) -> str:
+    def _deliver(self, job: Job) -> str:
+        incident, event = job.incident, job.event
         if incident.is_drill:
             return "a drill: never sent to Slack"
-        channel, parent_ts, label = self.ensure_parent(incident)
+        channel, parent_ts, label = self.ensure_parent(incident, job.remote)
         for step in messages.slack_steps(event):
-            if self._done(event, step):
+            if step in job.done_steps:
                 continue
             if step == "parent":
                 self.refresh_parent(incident)
-                self._record(event, step, parent_ts)
+                self._record(job, step, parent_ts)
             elif step == "reply":
                 marker = messages.event_marker(label, event.id or 0)
-                found = self.adapter.find_reply(channel, parent_ts, marker) if entry.uncertain else None
+                found = self.adapter.find_reply(channel, parent_ts, marker) if job.entry.uncertain else None
                 if found is None:
                     new_ic = self.config.person(event.data.get("ic")) if "ic" in event.data else None
                     found = self.adapter.post_reply(
                         channel, parent_ts, messages.slack_reply(event, new_ic),
-                        messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(self.severity_at(event)),
+                        messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(job.severity),
                     )
-                self._record(event, step, found)
+                self._record(job, step, found)
         return ""
-
-    def severity_at(self, event: TimelineEvent) -> Severity:
-        """The incident's severity when the event happened (an update queued while offline
-        keeps the broadcast rule of its moment)."""
-        row = self.timeline.db.conn.execute(
-            "SELECT data FROM timeline WHERE incident_id = ? AND id <= ? AND kind IN ('declared', 'severity_changed') "
-            "ORDER BY id DESC LIMIT 1",
-            (event.incident_id, event.id),
-        ).fetchone()
-        data = json.loads(row[0]) if row else {}
-        return Severity(data.get("to") or data.get("severity") or "SEV-3")
 
     def parent_text(self, incident: Incident) -> str:
         assert incident.id is not None
@@ -151,9 +139,12 @@ class SlackDelivery(Delivery):
         url = f"{self.config.jira.server}/browse/{key}" if key and self.config.jira else None
         return messages.slack_parent(incident, self.config.person(incident.ic), url)
 
-    def ensure_parent(self, incident: Incident) -> tuple[str, str, str]:
-        """The incident's parent message (channel, ts), posting it once and only once."""
+    def ensure_parent(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str, str]:
+        """The incident's parent message (channel, ts), posting it once and only once. `known`
+        is what the pass read; the database is asked again only if no message was known then."""
         assert incident.id is not None
+        if known is not None and known.slack_channel and known.slack_ts:
+            return known.slack_channel, known.slack_ts, known.label
         remote = self.ids.incident(incident.id)
         if remote.slack_channel and remote.slack_ts:
             return remote.slack_channel, remote.slack_ts, remote.label

@@ -1,10 +1,10 @@
 """The outbox worker: drains pending entries to Jira and Slack, in order per incident.
 
 Incidents are independent, so up to `concurrency` incidents per system are delivered at once
-(one thread each, each with its own SQLite connection); the entries of one incident go one
-after another. A failed try is retried with backoff (`retry.py`); an error no retry can fix
-marks the entry failed, and if it concerns the whole system (credentials, project, channel)
-the worker stops sending to it until a person asks for a retry.
+(`pipeline.py`: lanes that only send, one thread that keeps the books); the entries of one
+incident go one after another. A failed try is retried with backoff (`retry.py`); an error no
+retry can fix marks the entry failed, and if it concerns the whole system (credentials,
+project, channel) the worker stops sending to it until a person asks for a retry.
 
     worker = SyncWorker.for_workspace(workspace)   # offline when neither [jira] nor [slack]
     worker.drain()                                  # `oncall sync`
@@ -16,19 +16,19 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections import deque
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from oncall.store.db import Database, open_database
-from oncall.store.outbox import OutboxEntry, OutboxStore
+from oncall.store.outbox import OutboxStore
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync.deliver import Delivery, JiraDelivery, SlackDelivery
-from oncall.sync.errors import Permanent, SyncError, Transient
+from oncall.sync.errors import Permanent, SyncError
 from oncall.sync.jira_adapter import JiraAdapter
+from oncall.sync.pipeline import DeliveryPass
 from oncall.sync.pull import PullReport, pull_from_jira
 from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
@@ -159,17 +159,7 @@ class SyncWorker:
         """Deliver everything that is due now; pull teammates' incidents from Jira when it is time."""
         report = SyncReport(targets={t: TargetReport(t) for t in self.configured})
         self._maybe_pull(report)
-        futures = []
-        for target in self._active_targets():
-            now = self.timer.time()
-            ready = deque((h.incident_id, None) for h in OutboxStore(self._db()).heads(target)
-                          if h.state == "pending" and h.next_attempt_at <= now)
-            lanes = min(len(ready), getattr(self.config, target).concurrency)
-            futures += [self._pool(target).submit(self._lane, target, ready, report.targets[target])
-                        for _ in range(lanes)]
-        done, _ = wait(futures)
-        for future in done:
-            future.result()  # a bug in a delivery must not pass silently
+        DeliveryPass(self, report).run()
         self._refresh_stale_parents()
         self._finish_pass(report)
         return report
@@ -212,61 +202,6 @@ class SyncWorker:
             for database in self._opened:
                 database.close()
             self._opened.clear()
-
-    # -- one incident ------------------------------------------------------------------------
-
-    def _lane(self, target: str, ready: deque, report: TargetReport) -> None:
-        """One of `concurrency` lanes: deliver the next entry of whichever incident is ready, then
-        put that incident back at the end of the line. Incidents take turns, so the lanes stay
-        evenly busy, while each incident's entries still go one at a time, in order."""
-        while target not in self.blocked:
-            try:
-                incident_id, begun = ready.popleft()
-            except IndexError:
-                return
-            following = self._deliver_one(target, incident_id, begun, report)
-            if following is not None:
-                ready.append((incident_id, following))
-
-    def _deliver_one(self, target: str, incident_id: int, entry: OutboxEntry | None,
-                     report: TargetReport) -> OutboxEntry | None:
-        """Deliver the incident's first open entry; return its next one, already begun, if it is due."""
-        database = self._db()
-        store = OutboxStore(database)
-        delivery = self._delivery(target, database)
-        if entry is None:
-            entry = store.head(target, incident_id)
-            now = self.timer.time()
-            if entry is None or entry.state != "pending" or entry.next_attempt_at > now:
-                return None
-            store.begin_attempt(entry, now)
-        try:
-            note = delivery.deliver(entry)
-        except Permanent as error:
-            store.mark_failed(entry.outbox_id, target, self.timer.time(), error.message, entry.uncertain,
-                              delivery.completed)
-            report.failed += 1
-            log.warning("%s: gave up on outbox entry %s: %s", target, entry.outbox_id, error.message)
-            if error.whole_target:
-                self.blocked[target] = error.message
-            return None
-        except SyncError as error:
-            retry_after = getattr(error, "retry_after", None)
-            uncertain = entry.uncertain or (isinstance(error, Transient) and error.uncertain)
-            at = self.timer.time()
-            delay = self.backoff.delay(entry.attempts + 1, retry_after)
-            store.mark_retry(entry.outbox_id, target, at, at + delay, error.message, uncertain, delivery.completed)
-            report.retrying += 1
-            log.info("%s: will retry outbox entry %s in %.1f s: %s", target, entry.outbox_id, delay, error.message)
-            return None
-        report.delivered += 1
-        following = store.done_and_next(entry, self.timer.time(), note, delivery.completed)
-        if following is not None and target in self.blocked:
-            # Another lane found the whole system unusable: leave this entry as it was.
-            store.mark_retry(following.outbox_id, target, self.timer.time(), 0, following.last_error,
-                             following.uncertain)
-            return None
-        return following
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class JiraConfig(BaseModel):
     # Our status -> the name (or numeric id) of the project's workflow transition that gets there.
     transitions: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(default=10.0, gt=0, le=120)
-    concurrency: int = Field(default=4, ge=1, le=16)
+    concurrency: int = Field(default=2, ge=1, le=16)  # requests in flight at once (README: Sync speed)
     pull: bool = True  # pull back incidents teammates declared (same `data-incident` label)
 
     @field_validator("server")
@@ -71,7 +71,7 @@ class SlackConfig(BaseModel):
     # Thread replies for incidents of these severities are also broadcast to the channel.
     broadcast_severities: list[str] = Field(default_factory=lambda: ["SEV-1"])
     timeout: float = Field(default=10.0, gt=0, le=120)
-    concurrency: int = Field(default=4, ge=1, le=16)
+    concurrency: int = Field(default=2, ge=1, le=16)  # requests in flight at once (README: Sync speed)
 
     @field_validator("api_url")
     @classmethod

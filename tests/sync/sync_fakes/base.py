@@ -11,7 +11,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,6 +39,8 @@ class Exchange:
     status: int
     response: Any
     headers: dict[str, str] = field(default_factory=dict)
+    arrived: float = 0.0  # time.monotonic() when the request line was read
+    answered: float = 0.0  # ... and when the answer left (0: none did)
 
 
 @dataclass
@@ -61,6 +64,44 @@ class Reply:
         self.headers = headers or {}
 
 
+class PooledHTTPServer(HTTPServer):
+    """Each connection is served on a pooled thread: idle threads are reused, so a client that
+    opens a connection per request (slack-sdk does) does not pay for a new thread each time.
+    Closing the server ends the connections still open, so no thread outlives it."""
+
+    def __init__(self, address, handler) -> None:
+        super().__init__(address, handler)
+        self.pool = ThreadPoolExecutor(max_workers=256, thread_name_prefix="fake-connection")
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self.connections_lock:
+            self.open_connections.add(request)
+        self.pool.submit(self._serve_connection, request, client_address)
+
+    def _serve_connection(self, request, client_address) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.open_connections.discard(request)
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self.connections_lock:
+            still_open = list(self.open_connections)
+        for connection in still_open:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 class FakeService:
     """Subclasses implement `handle(request) -> Reply` and `unauthorized() -> Reply`."""
 
@@ -75,8 +116,7 @@ class FakeService:
         self.refused = 0  # 429s answered for the rate limit or a fault
         self._accepted: deque[float] = deque()
         self._stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = PooledHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name=f"fake-{self.name}", daemon=True)
 
@@ -155,13 +195,10 @@ class FakeService:
             self._accepted.append(now)
             return None
 
-    def _serve(self, request: Request, arrived: float) -> tuple[Reply | None, Fault | None]:
-        """The reply, or None to drop the connection without one. With `latency`, no answer
-        leaves sooner than `latency` seconds after the request arrived (its handling included)."""
-        reply, fault = self._decide(request)
+    def _wait_out_latency(self, arrived: float) -> None:
+        """No answer leaves sooner than `latency` seconds after its request line arrived."""
         if self.latency:
             time.sleep(max(0.0, arrived + self.latency - time.monotonic()))  # finer than Event.wait
-        return reply, fault
 
     def _decide(self, request: Request) -> tuple[Reply | None, Fault | None]:
         fault = self._take_fault(request)
@@ -199,8 +236,13 @@ class FakeService:
                 # client's delayed ACK add ~40 ms to every answer, which no real service does.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+            def parse_request(self) -> bool:
+                # Called as soon as the request line is read: the added latency counts from here,
+                # so reading and answering the request fall inside it, as on a real service.
+                self.arrived = time.monotonic()
+                return super().parse_request()
+
             def _any(self) -> None:
-                arrived = time.monotonic()
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -212,8 +254,9 @@ class FakeService:
                     body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
                 query = {k: ",".join(v) for k, v in parse_qs(parts.query).items()}  # fields=a&fields=b
                 request = Request(self.command, parts.path, query, body, dict(self.headers))
-                reply, _fault = service._serve(request, arrived)
+                reply, _fault = service._decide(request)
                 if reply is None:
+                    service._wait_out_latency(self.arrived)
                     # Received and done, but no answer: the connection just ends.
                     try:
                         self.connection.shutdown(socket.SHUT_RDWR)
@@ -221,24 +264,31 @@ class FakeService:
                         pass
                     self.close_connection = True
                     with service.lock:
-                        service.exchanges.append(Exchange(self.command, parts.path, query, body, 0, None))
+                        service.exchanges.append(
+                            Exchange(self.command, parts.path, query, body, 0, None, arrived=self.arrived))
                     return
                 if reply.status == 429:
                     with service.lock:
                         service.refused += 1
                 payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+                exchange = Exchange(self.command, parts.path, query, body, reply.status, reply.body, reply.headers,
+                                    arrived=self.arrived)
                 with service.lock:  # logged before answering, so a test that got the answer sees it
-                    service.exchanges.append(
-                        Exchange(self.command, parts.path, query, body, reply.status, reply.body, reply.headers))
+                    service.exchanges.append(exchange)
+                # The whole answer is ready before the latency is waited out, then sent in one write.
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if reply.body is not None:
+                    self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self._headers_buffer.append(b"\r\n")
+                answer = b"".join(self._headers_buffer) + payload
+                self._headers_buffer = []
+                service._wait_out_latency(self.arrived)
+                exchange.answered = time.monotonic()
                 try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    if reply.body is not None:
-                        self.send_header("Content-Type", "application/json;charset=UTF-8")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self.wfile.write(answer)
                 except OSError:  # the client gave up waiting (the "slow" fault)
                     self.close_connection = True
 

@@ -1,0 +1,110 @@
+"""Many incidents at once: the lanes keep each incident's updates in order, one at a time, and
+never have more requests in flight than `concurrency` says; a pass plans only what is due."""
+
+from __future__ import annotations
+
+import pytest
+
+from oncall.domain.severity import Severity
+from oncall.service.incidents import Declaration
+from oncall.store.outbox import OutboxStore
+from oncall.sync.jobs import TargetPlan
+from sync_support import configure
+
+INCIDENTS, NOTES = 6, 5
+
+
+def most_in_flight(exchanges) -> int:
+    """The most requests the service was working on at one moment (arrived, not yet answered)."""
+    moments = sorted([(e.arrived, 1) for e in exchanges] + [(e.answered, -1) for e in exchanges],
+                     key=lambda moment: (moment[0], moment[1]))
+    busy = most = 0
+    for _, change in moments:
+        busy += change
+        most = max(most, busy)
+    return most
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_many_incidents_at_once_in_order_and_never_more_in_flight_than_allowed(
+        concurrency, workspace, service, jira_server, slack_server, tokens, make_worker):
+    synced = configure(workspace, jira_server, slack_server, concurrency=concurrency)
+    jira_server.latency = slack_server.latency = 0.01  # so requests overlap when they may
+    ids = [service.declare(Declaration(title=f"Export {n} is late", severity=Severity.SEV2,
+                                       asset="cac-dashboard")).id for n in range(INCIDENTS)]
+    for note in range(NOTES):
+        for incident_id in ids:
+            service.add_note(incident_id, f"INC-{incident_id} note {note}")
+
+    queued = service.db.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    report = make_worker(synced).drain()
+
+    assert report.complete, report.lines()
+    assert report.targets["jira"].delivered == report.targets["slack"].delivered == queued
+    expected = {f"INC-{i}": [f"INC-{i} note {n}" for n in range(NOTES)] for i in ids}
+    for issue in jira_server.issues.values():
+        notes = [c["body"].split(": ", 1)[1].split("\n")[0] for c in issue.comments]
+        assert notes == expected[notes[0].split(" ")[0]]
+    for parent in slack_server.parents_in():
+        notes = [r.text.split(": ", 1)[1] for r in slack_server.replies_to(parent.ts)]
+        assert notes == expected[notes[0].split(" ")[0]]
+
+    for server in (jira_server, slack_server):
+        answered = [e for e in server.exchanges if e.answered]
+        assert most_in_flight(answered) <= concurrency
+        if concurrency > 1:
+            assert most_in_flight(answered) >= 2  # the lanes really do work side by side
+    for issue in jira_server.issues.values():  # one incident: one request at a time
+        assert most_in_flight([e for e in jira_server.exchanges if f"/issue/{issue.key}/comment" in e.path]) == 1
+
+
+def test_a_pass_plans_what_is_due_and_stops_an_incident_at_its_first_stuck_entry(synced, service):
+    declaration = Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")
+    flowing, failed, waiting = (service.declare(declaration).id for _ in range(3))
+    for incident_id in (flowing, failed, waiting):
+        service.add_note(incident_id, "first")
+        service.add_note(incident_id, "second")
+    store = OutboxStore(service.db)
+    entries = store.open_in_order("slack", 100)
+    of = {i: [e.outbox_id for e in entries if e.incident_id == i] for i in (flowing, failed, waiting)}
+    store.mark_failed(of[failed][0], "slack", 1000.0, "channel_not_found", uncertain=False)
+    store.mark_retry(of[waiting][0], "slack", 1000.0, 5000.0, "HTTP 503", uncertain=True)
+
+    plan = TargetPlan.load(service.db, "slack", now=2000.0)
+
+    assert list(plan.waiting) == [flowing]
+    taken = []
+    while (entry := plan.next_entry()) is not None:
+        taken.append(entry.outbox_id)
+        plan.again(entry.incident_id)
+    assert taken == of[flowing]  # declared, first IC, the two notes: all of them, in order
+
+
+def test_a_reply_keeps_the_broadcast_rule_of_its_moment(synced, service):
+    incident = service.declare(Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard"))
+    service.add_note(incident.id, "before")
+    service.change_severity(incident.id, Severity.SEV1, "the board meets at nine")
+    service.add_note(incident.id, "after")
+
+    plan = TargetPlan.load(service.db, "slack", now=0.0)
+    severities = []
+    while (entry := plan.next_entry()) is not None:
+        severities.append(plan.job(entry).severity)
+        plan.again(entry.incident_id)
+    # declared, first IC, "before", the escalation, "after"
+    assert severities == [Severity.SEV2, Severity.SEV2, Severity.SEV2, Severity.SEV1, Severity.SEV1]
+
+
+def test_an_entry_discarded_before_its_attempt_is_not_begun(synced, service):
+    incident = service.declare(Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard"))
+    service.add_note(incident.id, "never mind")
+    store = OutboxStore(service.db)
+    *earlier, note = store.open_in_order("jira", 10)
+    store.discard(note.outbox_id, "jira", 0.0, "maya")
+
+    assert store.begin_attempt(earlier[0], 0.0) is True
+    assert store.begin_attempt(note, 0.0) is False
+    assert [e.outbox_id for e in store.open_in_order("jira", 10)] == [e.outbox_id for e in earlier]
+    begun = store.open_in_order("jira", 10)[0]
+    assert begun.attempts == 1 and begun.uncertain  # marked before any request goes
