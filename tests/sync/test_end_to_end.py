@@ -132,6 +132,24 @@ def test_a_local_status_change_not_yet_sent_wins_over_jira(synced, service, jira
     assert [e.kind.value for e in service.events(incident.id)].count("status_changed") == 1
 
 
+def test_a_status_set_in_jira_shows_in_the_slack_message_without_a_reply(synced, service, jira_server,
+                                                                          slack_server, make_worker):
+    incident = service.declare(DECLARATION)
+    service.add_note(incident.id, "looking")
+    worker = make_worker(synced)
+    assert worker.drain().complete
+    jira_server.set_status("DATA-1", "Resolved")  # someone resolves it in Jira's own screens
+
+    worker._last_pull = float("-inf")
+    assert worker.drain().complete
+
+    assert service.get(incident.id).status is Status.RESOLVED
+    [parent] = slack_server.parents_in()
+    assert "*resolved*" in parent.text
+    assert len(slack_server.replies_to(parent.ts)) == 1  # only "looking": Jira's change is not a reply
+    assert len(jira_server.issues["DATA-1"].comments) == 1  # and nothing is echoed back to Jira
+
+
 def test_watch_keeps_delivering_until_stopped(synced, service, jira_server, make_worker):
     import threading
 

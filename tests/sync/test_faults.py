@@ -56,6 +56,21 @@ def test_transient_faults_never_duplicate_or_drop(fault, where, synced, service,
     assert sync_status(service.db, synced.config).text == "all synced"
 
 
+def test_a_lost_create_waits_for_jiras_search_to_catch_up_instead_of_creating_twice(
+        synced, service, jira_server, slack_server, make_worker, timer):
+    declare_with_notes(service)
+    jira_server.fail("drop", match="POST /rest/api/2/issue")  # created, but the answer is lost
+    jira_server.search_lag = 1  # and the first search after it does not list the new issue yet
+
+    report = make_worker(synced).drain()
+
+    assert report.complete, report.lines()
+    assert_exactly_once(jira_server, slack_server)
+    look_ups = [e for e in jira_server.calls("/search") if 'labels = "oncall-' in e.query.get("jql", "")]
+    assert len(look_ups) == 2  # looked, waited, looked again: found
+    assert any(25 <= seconds <= 30 for seconds in timer.sleeps)
+
+
 def test_bad_jira_credentials_stop_jira_plainly_and_slack_carries_on(synced, service, jira_server, slack_server,
                                                                      make_worker, monkeypatch):
     declare_with_notes(service)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from oncall.domain.clock import to_text
 from oncall.domain.incident import EventKind
@@ -207,7 +208,13 @@ class OutboxStore:
 
 
 def _stamp(at: float) -> str:
-    return to_text(datetime.fromtimestamp(at, timezone.utc).replace(microsecond=0))
+    return _stamp_second(int(at))
+
+
+@lru_cache(maxsize=4)
+def _stamp_second(second: int) -> str:
+    """A busy drain records hundreds of outcomes in the same second: format it once."""
+    return to_text(datetime.fromtimestamp(second, timezone.utc))
 
 
 def _entry(row, target: str, **extra) -> OutboxEntry:

@@ -2,6 +2,8 @@
 
 They are stored as they come back, and a create that was sent without an answer leaves a
 `*_creating` flag, so the sync worker knows to look for the earlier one before creating again.
+For Jira the flag holds the time the create was sent (epoch seconds): its search can trail a
+create, so an empty look-up soon after is not yet proof that nothing was made.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class RemoteIncident:
     label: str
     jira_key: str | None = None
     jira_creating: bool = False
+    jira_creating_since: float = 0.0  # epoch seconds the unanswered create was sent (0: long ago)
     jira_updated: str = ""
     slack_channel: str | None = None
     slack_ts: str | None = None
@@ -62,7 +65,8 @@ class RemoteIds:
             return RemoteIncident(incident_id=incident_id, label=self.label_for(incident_id))
         return RemoteIncident(
             incident_id=row["incident_id"], label=row["label"], jira_key=row["jira_key"],
-            jira_creating=bool(row["jira_creating"]), jira_updated=row["jira_updated"],
+            jira_creating=bool(row["jira_creating"]), jira_creating_since=float(row["jira_creating"] or 0),
+            jira_updated=row["jira_updated"],
             slack_channel=row["slack_channel"], slack_ts=row["slack_ts"], slack_creating=bool(row["slack_creating"]), slack_text=row["slack_text"],
         )
 

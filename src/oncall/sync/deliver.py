@@ -11,17 +11,25 @@ touched here only around creating an incident's issue or parent message, and to 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Callable
 
 from oncall.domain.incident import Incident
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.sync import messages
+from oncall.sync.errors import Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.workspace.config import Config
+
+
+# After a create that got no answer, how long the label search must come up empty before the
+# issue is created again (Jira Cloud's search index trails writes by seconds).
+SEARCH_CATCH_UP_SECONDS = 30.0
 
 
 class Delivery:
@@ -54,9 +62,11 @@ class Delivery:
 class JiraDelivery(Delivery):
     target = "jira"
 
-    def __init__(self, database: Database, config: Config, adapter: JiraAdapter) -> None:
+    def __init__(self, database: Database, config: Config, adapter: JiraAdapter,
+                 now: Callable[[], float] = time.time) -> None:
         super().__init__(database, config)
         self.adapter = adapter
+        self.now = now
         assert config.jira is not None
         self.jira = config.jira
 
@@ -95,7 +105,13 @@ class JiraDelivery(Delivery):
             if found:
                 self.ids.update_incident(incident.id, jira_key=found, jira_creating=False)
                 return found, remote.label
-        self.ids.update_incident(incident.id, jira_creating=True)
+            # Jira's search can lag a create by a few seconds: give it time before creating again.
+            waited = self.now() - remote.jira_creating_since
+            if waited < SEARCH_CATCH_UP_SECONDS:
+                raise Transient("an earlier request to create the Jira issue got no answer and Jira's search does "
+                                "not show the issue yet; looking again before creating it",
+                                uncertain=True, retry_after=SEARCH_CATCH_UP_SECONDS - waited)
+        self.ids.update_incident(incident.id, jira_creating=max(1, int(self.now())))
         key = self.adapter.create_issue(messages.jira_fields(incident, self.jira, remote.label))
         self.ids.update_incident(incident.id, jira_key=key, jira_creating=False)
         return key, remote.label

@@ -45,6 +45,8 @@ def jira_steps(event: TimelineEvent, config: JiraConfig) -> list[str]:
 def slack_steps(event: TimelineEvent) -> list[str]:
     if event.kind is EventKind.DECLARED:
         return []
+    if event.data.get("source") == "jira":  # a status set in Jira: the incident message shows it
+        return ["parent"]
     if is_first_ic(event):
         return ["parent"]
     if event.kind in (EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED, EventKind.IC_ASSIGNED):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import Counter
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -63,7 +64,8 @@ class DeliveryPass:
                       for t, plan in self.plans.items()}
         self.ready: dict[str, queue.SimpleQueue[Job | None]] = {t: queue.SimpleQueue() for t in self.plans}
         self.outstanding = dict.fromkeys(self.plans, 0)  # marked as attempted, outcome not yet recorded
-        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.finished: list[Outcome] = []  # handed back by the lanes, not yet recorded (under `wake`)
+        self.wake = threading.Condition()
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -83,19 +85,26 @@ class DeliveryPass:
     # -- the books (the coordinator's thread) ------------------------------------------------
 
     def _collect(self) -> list[Outcome]:
-        """Wait for outcomes until a lane could soon run out of marked jobs (or none are left
-        to come): then it is time to write them down and mark more."""
-        batch = [self.outcomes.get()]
-        counted = dict.fromkeys(self.plans, 0)
-        while True:
-            counted[batch[-1].target] += 1
-            if batch[-1].crash is not None or len(batch) == sum(self.outstanding.values()):
-                return batch
-            for target, plan in self.plans.items():
-                queued = self.outstanding[target] - counted[target] - self.lanes[target]  # at most
-                if queued < self.lanes[target] and plan.waiting and target not in self.worker.blocked:
-                    return batch
-            batch.append(self.outcomes.get())
+        """Wait until it is time to write outcomes down and mark more attempts."""
+        with self.wake:
+            self.wake.wait_for(self._time_to_settle)
+            batch, self.finished = self.finished, []
+        return batch
+
+    def _time_to_settle(self) -> bool:
+        """(Under `wake`'s lock.) A lane crashed, every outcome is in, or a lane could soon run
+        out of marked jobs. Waiting for several outcomes means one wake-up and one commit for
+        the lot, instead of one per request."""
+        if not self.finished:
+            return False
+        if len(self.finished) == sum(self.outstanding.values()) or any(o.crash for o in self.finished):
+            return True
+        counted = Counter(outcome.target for outcome in self.finished)
+        for target, plan in self.plans.items():
+            queued = self.outstanding[target] - counted[target] - self.lanes[target]  # at most
+            if queued < self.lanes[target] and plan.waiting and target not in self.worker.blocked:
+                return True
+        return False
 
     def _settle(self, batch: list[Outcome]) -> list[Job]:
         """Record `batch` and mark the next attempts, in one transaction; return the marked jobs."""
@@ -158,10 +167,16 @@ class DeliveryPass:
         try:
             delivery = self.worker._delivery(target, self.worker._db())
             while (job := self.ready[target].get()) is not None and not self.stopping.is_set():
-                self.outcomes.put(self._attempt(target, delivery, job))
+                self._hand_back(self._attempt(target, delivery, job))
                 job = None
         except BaseException as crash:  # the coordinator raises it; nothing else here may
-            self.outcomes.put(Outcome(target, job, "crash", crash=crash))
+            self._hand_back(Outcome(target, job, "crash", crash=crash))
+
+    def _hand_back(self, outcome: Outcome) -> None:
+        with self.wake:
+            self.finished.append(outcome)
+            if self._time_to_settle():
+                self.wake.notify()
 
     def _attempt(self, target: str, delivery: Delivery, job: Job) -> Outcome:
         if target in self.worker.blocked:

@@ -155,16 +155,20 @@ def _apply_status(database: Database, config: Config, incident_id: int, issue: J
         _append_from_jira(database, TimelineEvent(
             incident_id=incident_id, at=at, actor=PULL_ACTOR, kind=EventKind.STATUS_CHANGED,
             text=f"{local.status.value} → {remote.value} (changed in Jira {issue.key})",
-            data={"from": local.status.value, "to": remote.value, "reason": f"changed in Jira {issue.key}"},
-        ), now)
+            data={"from": local.status.value, "to": remote.value, "reason": f"changed in Jira {issue.key}",
+                  "source": "jira"},
+        ), now, tell_slack=True)
     return True
 
 
-def _append_from_jira(database: Database, event: TimelineEvent, now: float) -> None:
-    """Append to the timeline; the outbox entry is already delivered: it came from Jira, and the
-    teammate's own oncall told Slack."""
+def _append_from_jira(database: Database, event: TimelineEvent, now: float, *, tell_slack: bool = False) -> None:
+    """Append to the timeline; the outbox entry is already delivered to Jira (it came from
+    there). Slack is told only with `tell_slack`: a status set in Jira's own screens refreshes
+    the incident message (safe to repeat), but no thread reply is posted, since a teammate's
+    oncall may already have posted one."""
     appended = TimelineRepository(database).append(event)
     outbox_id = database.conn.execute("SELECT id FROM outbox WHERE event_id = ?", (appended.id,)).fetchone()[0]
     store = OutboxStore(database)
     for target in TARGETS:
-        store.mark_delivered_elsewhere(outbox_id, target, now, "came from Jira")
+        if target != "slack" or not tell_slack:
+            store.mark_delivered_elsewhere(outbox_id, target, now, "came from Jira")

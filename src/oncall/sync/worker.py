@@ -282,7 +282,7 @@ class SyncWorker:
         if target not in deliveries:
             adapter = self.adapters[target]
             if isinstance(adapter, JiraAdapter):
-                deliveries[target] = JiraDelivery(database, self.config, adapter)
+                deliveries[target] = JiraDelivery(database, self.config, adapter, self.timer.time)
             else:
                 deliveries[target] = SlackDelivery(database, self.config, adapter)
         return deliveries[target]

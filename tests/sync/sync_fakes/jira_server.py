@@ -48,6 +48,10 @@ class FakeJira(FakeService):
         self.page_size = page_size
         self.issues: dict[str, FakeIssue] = {}
         self._next_id = 10000
+        # Like Jira Cloud's search index trailing writes: each new issue stays out of search
+        # results for this many searches after it is created.
+        self.search_lag = 0
+        self._unindexed: dict[str, int] = {}  # issue key -> searches it still misses
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -144,6 +148,8 @@ class FakeJira(FakeService):
         issue = FakeIssue(str(self._next_id), key, fields)
         self._touch(issue)
         self.issues[key] = issue
+        if self.search_lag:
+            self._unindexed[key] = self.search_lag
         return issue
 
     def _status(self, name: str) -> dict[str, Any]:
@@ -210,7 +216,8 @@ class FakeJira(FakeService):
         if cloud != (self.deployment == "Cloud"):
             return Reply(410 if not cloud else 404, {"errorMessages": ["Wrong search API for this deployment"], "errors": {}})
         jql = str(request.param("jql", ""))
-        found = [i for i in self.issues.values() if _matches(i, jql)]
+        found = [i for i in self.issues.values() if _matches(i, jql) and not self._unindexed.get(i.key)]
+        self._unindexed = {key: misses - 1 for key, misses in self._unindexed.items() if misses > 1}
         found.sort(key=lambda i: i.updated_at)
         wanted = request.param("fields")
         wanted = wanted.split(",") if isinstance(wanted, str) else wanted
