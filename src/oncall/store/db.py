@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +60,20 @@ class Database:
         self.conn.close()
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. While another process creates the same database, SQLite can refuse the
+    switch as "locked" without waiting in its busy handler, so wait here, as long as it would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def in_chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
     """SQLite caps the number of `?` in one statement: ask about many ids in pieces."""
     for start in range(0, len(ids), size):
@@ -80,7 +95,7 @@ def open_database(path: Path | str, *, check_same_thread: bool = False) -> Datab
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not memory:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     # Read the search index through memory maps and keep a useful cache: the queue's first
     # keystroke should not wait on cold pages.
