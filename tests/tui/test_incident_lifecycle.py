@@ -120,3 +120,32 @@ async def test_handing_off_the_ic_role_keeps_the_note(demo_app):
         await pilot.pause()
         assert screen.incident.ic != "maya"
         assert f"IC handed from maya to {screen.incident.ic}: going off shift" in shown(screen.query_one(Timeline))
+
+
+async def test_a_new_workspace_without_assets_can_still_declare(tmp_path):
+    from oncall.domain.clock import FrozenClock
+    from oncall.tui.app import OncallApp
+    from oncall.workspace.loader import load_workspace
+    from oncall.workspace.template import WORKSPACE_TEMPLATE
+    from tui_support import NOW
+
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "oncall.toml").write_text(WORKSPACE_TEMPLATE)  # what `oncall init` writes: no assets yet
+    workspace = load_workspace(root)
+    app = OncallApp(workspace, clock=FrozenClock(NOW), poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        form = app.screen
+        await pilot.press(*"Weekly CAC shows zero")
+        form.query_one("#severity", Select).value = "SEV-2"
+        await pilot.pause()
+        assert form.query_one("#declare", Button).disabled
+        form.query_one("#asset", Input).focus()
+        await pilot.press(*"cac dashboard")
+        assert not form.query_one("#declare", Button).disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 1
+        assert (table.current.title, table.current.asset) == ("Weekly CAC shows zero", "cac dashboard")

@@ -49,10 +49,14 @@ class DeclareScreen(ModalScreen[Declaration | None]):
                 )
                 yield Static("", id="severity-error", classes="field-error")
                 yield Label("Affected asset", classes="field-label")
-                yield Select(
-                    [(f"{a.name}  ({a.id}, {a.kind.value})", a.id) for a in self.config.assets],
-                    prompt="Choose the asset that looks wrong", id="asset", compact=True,
-                )
+                if self.config.assets:
+                    yield Select(
+                        [(f"{a.name}  ({a.id}, {a.kind.value})", a.id) for a in self.config.assets],
+                        prompt="Choose the asset that looks wrong", id="asset", compact=True,
+                    )
+                else:  # a new workspace lists no assets yet: that must not stop a declaration
+                    yield Input(placeholder="the dashboard, table or pipeline that looks wrong", id="asset",
+                                max_length=120, compact=True)
                 yield Static("", id="asset-error", classes="field-error")
                 yield Label("Detected by", classes="field-label")
                 yield Select(
@@ -71,10 +75,6 @@ class DeclareScreen(ModalScreen[Declaration | None]):
     def on_mount(self) -> None:
         for line in self.query(".field-error"):
             line.display = False
-        if not self.config.assets:
-            error_line = self.query_one("#asset-error", Static)
-            error_line.update("This workspace has no assets: add [[assets]] to oncall.toml")
-            error_line.display = True
         self.query_one("#title", Input).focus()
 
     @on(Input.Changed)
@@ -90,9 +90,11 @@ class DeclareScreen(ModalScreen[Declaration | None]):
         severity = self.query_one("#severity", Select).value
         if severity is Select.NULL:
             errors["severity"] = "Pick a severity"
-        asset = self.query_one("#asset", Select).value
-        if asset is Select.NULL:
-            errors["asset"] = "Pick the affected asset"
+        asset_field = self.query_one("#asset")
+        asset = asset_field.value.strip() if isinstance(asset_field, Input) else asset_field.value
+        if asset is Select.NULL or not asset:
+            errors["asset"] = "Pick the affected asset" if self.config.assets else (
+                "Name the affected asset (add [[assets]] to oncall.toml to pick from a list)")
         started_text = self.query_one("#started", Input).value.strip()
         started = None
         started_hint = ""
