@@ -132,6 +132,14 @@ def test_a_local_status_change_not_yet_sent_wins_over_jira(synced, service, jira
     assert [e.kind.value for e in service.events(incident.id)].count("status_changed") == 1
 
 
+def test_a_new_issue_is_moved_to_the_incidents_status(synced, service, jira_server, make_worker):
+    incident = service.declare(DECLARATION)  # declared straight into investigating
+    assert incident.status is Status.INVESTIGATING
+    assert make_worker(synced).drain().complete
+    assert jira_server.issues["DATA-1"].fields["status"]["name"] == "In Progress"  # via "Start Progress"
+    assert jira_server.issues["DATA-1"].comments == []
+
+
 def test_a_status_set_in_jira_shows_in_the_slack_message_without_a_reply(synced, service, jira_server,
                                                                           slack_server, make_worker):
     incident = service.declare(DECLARATION)

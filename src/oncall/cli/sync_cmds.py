@@ -74,10 +74,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from oncall.store.remote_ids import RemoteIds
     from oncall.sync.doctor import run_doctor
 
     workspace = resolve_workspace(args)
-    checks = run_doctor(workspace.config)
+    database = workspace.open_database()
+    try:
+        used = RemoteIds(database).transitions_done()
+    finally:
+        database.close()
+    checks = run_doctor(workspace.config, used_transitions=used)
     if args.json:
         print_json([{"level": c.level, "check": c.what, "detail": c.detail} for c in checks])
     else:

@@ -112,6 +112,13 @@ class RemoteIds:
                 found.setdefault(event_id, set()).add(step)
         return {event_id: frozenset(steps) for event_id, steps in found.items()}
 
+    def transitions_done(self) -> frozenset[str]:
+        """The Jira transitions (names or ids) the sync has carried out."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT remote_id FROM remote_events WHERE target = 'jira' AND step = 'transition'"
+        ).fetchall()
+        return frozenset(row[0] for row in rows)
+
     def record_steps(self, steps: Steps) -> None:
         steps = list(steps)
         if not steps:

@@ -81,7 +81,7 @@ class JiraDelivery(Delivery):
                 found = self.adapter.find_comment(key, marker) if uncertain else None
                 self._record(job, step, found or self.adapter.add_comment(key, messages.jira_comment(event, label)))
             elif step == "transition":
-                transition = self.jira.transitions[str(event.data.get("to"))]
+                transition = self.jira.transitions[messages.status_after(event)]
                 # After a lost answer the transition may have happened: if it is no longer on offer, it did.
                 if not uncertain or self.adapter.transition_available(key, transition):
                     self.adapter.transition(key, transition)

@@ -11,13 +11,13 @@ from typing import Callable, TypeVar
 
 from oncall.sync.errors import SyncError
 from oncall.sync.jira_adapter import JiraAdapter
-from oncall.sync.messages import DATA_INCIDENT_LABEL
 from oncall.sync.retry import RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
 
 T = TypeVar("T")
+MAX_STATUSES_READ = 8
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,14 @@ class Check:
         return f"{self.level.upper():<4}  {self.what}" + (f": {self.detail}" if self.detail else "")
 
 
-def run_doctor(config: Config, timer: Timer | None = None) -> list[Check]:
+def run_doctor(config: Config, timer: Timer | None = None, used_transitions: frozenset[str] = frozenset()) -> list[Check]:
+    """`used_transitions`: Jira transitions this machine's sync has already carried out."""
     timer = timer or SystemTimer()
     if config.jira is None and config.slack is None:
         return [Check("ok", "sync", "offline: no [jira] or [slack] in oncall.toml, so nothing leaves this machine")]
     checks: list[Check] = []
     if config.jira is not None:
-        checks += _jira(config, timer)
+        checks += _jira(config, timer, used_transitions)
     if config.slack is not None:
         checks += _slack(config, timer)
     return checks
@@ -59,7 +60,7 @@ def _attempt(checks: list[Check], what: str, action: Callable[[], str]) -> bool:
         return False
 
 
-def _jira(config: Config, timer: Timer) -> list[Check]:
+def _jira(config: Config, timer: Timer, used_transitions: frozenset[str]) -> list[Check]:
     jira = config.jira
     assert jira is not None
     checks: list[Check] = []
@@ -94,30 +95,33 @@ def _jira(config: Config, timer: Timer) -> list[Check]:
         return ", ".join(f"{sev} → {name}" for sev, name in sorted(jira.priorities.items()))
 
     _attempt(checks, "Jira priorities", priorities)
-    checks.append(_transitions(adapter))
+    checks.append(_transitions(adapter, used_transitions))
     return checks
 
 
-def _transitions(adapter: JiraAdapter) -> Check:
+def _transitions(adapter: JiraAdapter, used: frozenset[str]) -> Check:
+    """A transition is offered only from some statuses, so read what is offered from one recent
+    issue in each status the project's issues are in; one the sync already made also counts."""
     wanted = adapter.config.transitions
     if not wanted:
         return Check("warn", "Jira transitions",
                      "no [jira.transitions]: status changes become comments only; map statuses to transition names")
     try:
-        issues = adapter.search(f'project = "{adapter.config.project}" AND labels = "{DATA_INCIDENT_LABEL}" '
-                                "ORDER BY updated DESC", limit=5)
+        issues = adapter.search(f'project = "{adapter.config.project}" ORDER BY updated DESC', limit=50)
         if not issues:
-            return Check("warn", "Jira transitions", "no incident issue yet to read the workflow from; "
+            return Check("warn", "Jira transitions", "no issue yet to read the workflow from; "
                          "run `oncall doctor` again after the first sync")
+        one_per_status = {issue.status: issue for issue in reversed(issues)}
         names: set[str] = set()
-        for issue in issues:
+        for issue in list(one_per_status.values())[:MAX_STATUSES_READ]:
             available = adapter.call(lambda: adapter.client.transitions(issue.key), "reading transitions")
             names |= {t.get("name", "") for t in available} | {str(t.get("id")) for t in available}
     except SyncError as error:
         return Check("fail", "Jira transitions", error.message)
-    unknown = sorted({name for name in wanted.values() if name not in names})
+    unknown = sorted({name for name in wanted.values() if name not in names | used})
     if unknown:
-        return Check("warn", "Jira transitions", f"not offered on recent incident issues: {', '.join(unknown)} "
+        return Check("warn", "Jira transitions", f"not offered from any status of recent issues "
+                     f"({', '.join(sorted(one_per_status))}): {', '.join(unknown)} "
                      f"(offered: {', '.join(sorted(n for n in names if not n.isdigit()))})")
     return Check("ok", "Jira transitions", ", ".join(f"{status} → {name}" for status, name in sorted(wanted.items())))
 

@@ -31,11 +31,18 @@ def is_first_ic(event: TimelineEvent) -> bool:
 # -- which remote steps an event needs ---------------------------------------------------------
 
 
+def status_after(event: TimelineEvent) -> str:
+    """The status an event leaves the incident in, if it sets one (declared, status changed)."""
+    return str(event.data.get("to") or event.data.get("status") or "")
+
+
 def jira_steps(event: TimelineEvent, config: JiraConfig) -> list[str]:
-    if event.kind is EventKind.DECLARED or is_first_ic(event):
+    mapped = status_after(event) in config.transitions
+    if event.kind is EventKind.DECLARED:  # a new issue starts in the workflow's first status
+        return ["transition"] if mapped else []
+    if is_first_ic(event):
         return []
     if event.kind is EventKind.STATUS_CHANGED:
-        mapped = config.transitions.get(str(event.data.get("to", "")))
         return ["transition", "comment"] if mapped else ["comment"]
     if event.kind in (EventKind.SEVERITY_CHANGED, EventKind.IMPACT_CHANGED):
         return ["fields", "comment"]
