@@ -12,6 +12,11 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from textual.widgets import DataTable
+
+from oncall.demo.install import copy_demo_config
+from oncall.domain.incident import EventKind
+from oncall.store.outbox import OutboxStore
 from oncall.tui.demo_app import build_demo_app
 
 HERE = Path(__file__).parent
@@ -19,13 +24,50 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 SIZE = (140, 40)
 
 
+# The sync scene: Jira and Slack configured, but no tokens in the environment yet, and one
+# update Jira refused earlier. Nothing leaves this machine (no token, nothing is sent).
+SYNC_SECTIONS = """
+[jira]
+server = "https://acme.atlassian.net"
+project = "DATA"
+email = "oncall-bot@acme.example"
+
+[slack]
+channel = "#data-incidents"
+"""
+
+
+def prepare_sync_scene(root: Path) -> None:
+    copy_demo_config(root)
+    config = root / "oncall.toml"
+    config.write_text(config.read_text("utf-8") + SYNC_SECTIONS, "utf-8")
+    for name in ("ONCALL_JIRA_TOKEN", "ONCALL_SLACK_TOKEN"):
+        os.environ.pop(name, None)
+
+
+def refuse_one_update(app) -> None:
+    store = OutboxStore(app.session.service.db)
+    note = next(e for e in store.open_entries(("jira",)) if e.kind is EventKind.NOTE)
+    store.mark_failed(note.outbox_id, "jira", NOW.timestamp(), "Jira answered HTTP 400 while commenting on DATA-12: "
+                      "the comment is longer than 32767 characters", uncertain=False)
+
+
 async def shoot(name: str, keys: list[str], scratch: Path) -> Path:
+    if name == "sync":
+        prepare_sync_scene(scratch / name)
     app = build_demo_app(scratch / name, NOW)
+    if name == "sync":
+        refuse_one_update(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
+        if name == "sync":  # its rows are read off the UI thread
+            for _ in range(200):
+                if app.screen.query_one(DataTable).row_count:
+                    break
+                await pilot.pause()
         path = HERE / f"{name}.svg"
         path.write_text(app.export_screenshot(title=f"oncall — {name.replace('-', ' ')}"), "utf-8")
     return path
@@ -36,6 +78,7 @@ SCENES = {
     "queue-search": ["slash", *"cac"],
     "incident": ["enter"],
     "declare": ["d", *"Signups flat since 06:00"],
+    "sync": ["S"],
 }
 
 

@@ -45,3 +45,15 @@ async def test_without_sync_settings_the_console_says_offline(workspace, clock):
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: "Offline" in footer(app))
         assert app.sync is not None and app.sync.worker is None
+
+
+async def test_the_sync_uses_the_database_the_console_opened(synced, clock, jira_server, slack_server, tmp_path):
+    from oncall.store.db import open_database
+
+    elsewhere = open_database(tmp_path / "elsewhere.db")  # not the workspace's own database file
+    app = OncallApp(synced, clock=clock, database=elsewhere, poll=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.session.service.declare(Declaration(title="Exec dashboard blank", severity=Severity.SEV1,
+                                                asset="cac-dashboard"))
+        await wait_for(pilot, lambda: len(jira_server.issues) == 1)
+        assert app.sync.desk.database_path == tmp_path / "elsewhere.db"

@@ -205,3 +205,27 @@ def test_a_pulled_incident_keeps_its_teammates_slack_thread(workspace, service, 
     assert worker.drain().complete
     [parent] = slack_server.parents_in()  # no second parent message
     assert [r.text.split(": ", 1)[1] for r in slack_server.replies_to(parent.ts)] == ["we can help: the ads export is back"]
+
+
+def test_a_teammates_incident_message_is_never_rewritten_or_doubled(workspace, service, jira_server, slack_server,
+                                                                     tokens, make_worker):
+    from sync_fakes.slack_server import FakeMessage
+
+    label = "oncall-beef0001-inc-3"
+    jira_server.add_issue("[SEV-2] Teammate's incident", ["data-incident", "sev-2", label], status="In Progress")
+    original = "*SEV-2* · *investigating* · INC-3: Teammate's incident\nIC: <@U07PRIY03> · Impact: the CFO deck"
+    slack_server.channels["C0INCIDENTS"].messages.append(FakeMessage(
+        ts=f"{slack_server.clock_start}.999999", text=original,
+        metadata={"event_type": "oncall_incident", "event_payload": {"label": label}}))
+    worker = make_worker(configure(workspace, jira_server, slack_server))
+    assert worker.drain().complete
+    service.change_status(1, Status.IDENTIFIED, "found it")  # our own change on their incident
+    jira_server.set_status("DATA-1", "Resolved")  # and they resolve it in Jira
+    worker._last_pull = float("-inf")
+    assert worker.drain().complete
+    worker._last_pull = float("-inf")
+    assert worker.drain().complete
+
+    [parent] = slack_server.parents_in()  # theirs, as they wrote it; no second one
+    assert parent.text == original
+    assert [r.text.split(": ", 1)[1] for r in slack_server.replies_to(parent.ts)] == ["investigating → identified: found it"]

@@ -108,3 +108,78 @@ def test_an_entry_discarded_before_its_attempt_is_not_begun(synced, service):
     assert [e.outbox_id for e in store.open_in_order("jira", 10)] == [e.outbox_id for e in earlier]
     begun = store.open_in_order("jira", 10)[0]
     assert begun.attempts == 1 and begun.uncertain  # marked before any request goes
+    assert store.begin_attempt(earlier[0], 0.0) is False  # read before it was begun: another worker has it
+
+    # A request already on its way when the person discarded: its outcome does not undo the discard.
+    store.mark_retry(note.outbox_id, "jira", 0.0, 0.0, "HTTP 503", uncertain=True)
+    state = service.db.conn.execute("SELECT state FROM sync_delivery WHERE outbox_id = ? AND target = 'jira'",
+                                    (note.outbox_id,)).fetchone()[0]
+    assert state == "discarded"
+
+
+def test_an_incident_waiting_for_a_person_never_crowds_out_the_others(synced, service, jira_server, make_worker,
+                                                                      monkeypatch, timer):
+    from oncall.sync import jobs
+
+    monkeypatch.setattr(jobs, "PASS_LIMIT", 5)  # fewer entries per pass than the stuck incident has
+    declaration = Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")
+    stuck = service.declare(declaration).id
+    for n in range(6):
+        service.add_note(stuck, f"note {n}")
+    store = OutboxStore(service.db)
+    head = store.open_in_order("jira", 100)[0]
+    store.mark_failed(head.outbox_id, "jira", timer.time(), "Jira answered HTTP 400", uncertain=False)
+    fresh = service.declare(declaration).id
+    service.add_note(fresh, "please deliver me")
+
+    report = make_worker(synced).drain()
+
+    assert report.targets["jira"].delivered == 3  # the fresh incident: declared, first IC, its note
+    [issue] = jira_server.issues.values()
+    assert "please deliver me" in issue.comments[-1]["body"]
+
+
+def test_one_systems_slowness_never_holds_the_other_back(synced, service, jira_server, slack_server, make_worker):
+    incident = service.declare(Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")).id
+    worker = make_worker(synced)
+    assert worker.drain().complete  # the issue and the incident message exist
+    for n in range(6):
+        service.add_note(incident, f"note {n}")
+    jira_server.latency, slack_server.latency = 0.005, 0.15
+
+    assert worker.drain().complete
+
+    sent = sorted(e.arrived for e in jira_server.exchanges if e.method == "POST" and "/comment" in e.path)
+    assert len(sent) == 6
+    assert max(b - a for a, b in zip(sent, sent[1:])) < 0.075  # Jira's updates did not wait on Slack's
+
+
+def test_a_bug_in_one_delivery_still_records_what_the_other_lanes_sent(synced, service, jira_server, slack_server,
+                                                                      make_worker, monkeypatch):
+    from oncall.sync.deliver import SlackDelivery
+
+    declaration = Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")
+    ids = [service.declare(declaration).id for _ in range(3)]
+    worker = make_worker(synced)
+    assert worker.drain().complete
+    for incident_id in ids:
+        for n in range(3):
+            service.add_note(incident_id, f"n{n}")
+    jira_server.latency = 0.05  # Jira's comments are in flight when Slack's first update fails
+    real = SlackDelivery._deliver
+
+    def buggy(self, job):
+        if job.event.text == "n0":
+            raise RuntimeError("a bug in a delivery")
+        return real(self, job)
+
+    monkeypatch.setattr(SlackDelivery, "_deliver", buggy)
+    with pytest.raises(RuntimeError, match="a bug in a delivery"):
+        worker.run_pass()
+
+    states = service.db.conn.execute(
+        "SELECT d.state, d.uncertain FROM sync_delivery d JOIN outbox o ON o.id = d.outbox_id "
+        "JOIN timeline t ON t.id = o.event_id WHERE d.target = 'jira' AND t.kind = 'note'").fetchall()
+    sent = sum(len(issue.comments) for issue in jira_server.issues.values())
+    assert sent and sent == sum(1 for state, _ in states if state == "done")  # every comment that went is on record
+    assert not [row for row in states if row[0] == "pending" and row[1]]  # nothing left "outcome unknown"

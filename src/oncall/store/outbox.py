@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from oncall.domain.clock import to_text
 from oncall.domain.incident import EventKind
-from oncall.store.db import Database
+from oncall.store.db import Database, in_chunks
 from oncall.store.remote_ids import RemoteIds, Steps
 
 TARGETS = ("jira", "slack")
@@ -78,13 +78,23 @@ class OutboxStore:
         ).fetchone()
         return _entry(row, target) if row else None
 
-    def open_in_order(self, target: str, limit: int) -> list[OutboxEntry]:
-        """Up to `limit` open entries (pending and failed) for `target`, oldest first."""
-        rows = self.db.conn.execute(
-            f"{_OPEN} ORDER BY o.id LIMIT :limit",
-            {"target": target, "cursor": self._cursor(target), "limit": limit},
-        ).fetchall()
-        return [_entry(row, target) for row in rows]
+    def open_in_order(self, target: str, limit: int, incidents: list[int] | None = None) -> list[OutboxEntry]:
+        """Up to `limit` open entries (pending and failed) for `target`, oldest first; only those
+        of `incidents`, if given."""
+        params = {"target": target, "cursor": self._cursor(target), "limit": limit}
+        if incidents is None:
+            return [_entry(row, target) for row in self.db.conn.execute(
+                f"{_OPEN} ORDER BY o.id LIMIT :limit", params).fetchall()]
+        found: list[OutboxEntry] = []
+        for chunk in in_chunks(incidents):
+            marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+            rows = self.db.conn.execute(
+                f"{_OPEN} AND o.incident_id IN ({marks}) ORDER BY o.id LIMIT :limit",
+                {**params, **{f"i{n}": incident_id for n, incident_id in enumerate(chunk)}},
+            ).fetchall()
+            found.extend(_entry(row, target) for row in rows)
+        found.sort(key=lambda entry: entry.outbox_id)
+        return found[:limit]
 
     def open_entries(self, targets: tuple[str, ...], limit: int = 500) -> list[OutboxEntry]:
         """Pending and failed entries with what they say, for the sync screen: failed first."""
@@ -124,14 +134,15 @@ class OutboxStore:
     def begin_attempt(self, entry: OutboxEntry, at: float) -> bool:
         """Count the attempt and mark its outcome unknown before any request is sent: if the
         process dies before the answer is recorded, the next attempt looks before creating.
-        False if the entry is no longer pending (a person discarded it meanwhile): do not send."""
+        False if the entry changed since it was read (a person discarded it, or another worker
+        began it): do not send."""
         with self.db.write() as conn:
             cursor = conn.execute(
                 "INSERT INTO sync_delivery (outbox_id, target, state, attempts, uncertain, updated_at) "
                 "VALUES (?, ?, 'pending', 1, 1, ?) ON CONFLICT (outbox_id, target) "
                 "DO UPDATE SET attempts = attempts + 1, uncertain = 1, updated_at = excluded.updated_at "
-                "WHERE sync_delivery.state = 'pending'",
-                (entry.outbox_id, entry.target, _stamp(at)),
+                "WHERE sync_delivery.state = 'pending' AND sync_delivery.attempts = ?",
+                (entry.outbox_id, entry.target, _stamp(at), entry.attempts),
             )
         return cursor.rowcount == 1
 
@@ -202,7 +213,8 @@ class OutboxStore:
                 "INSERT INTO sync_delivery (outbox_id, target, state, uncertain, next_attempt_at, last_error, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (outbox_id, target) DO UPDATE SET state = excluded.state, "
                 "uncertain = excluded.uncertain, next_attempt_at = excluded.next_attempt_at, "
-                "last_error = excluded.last_error, updated_at = excluded.updated_at",
+                "last_error = excluded.last_error, updated_at = excluded.updated_at "
+                "WHERE sync_delivery.state != 'discarded'",  # a person's discard stands
                 (outbox_id, target, state, int(uncertain), next_attempt_at, error, _stamp(at)),
             )
 

@@ -42,6 +42,10 @@ class RemoteIds:
         """Eight hex digits made when the database was created; part of every incident label."""
         return self.state("origin") or "local"
 
+    def is_ours(self, label: str) -> bool:
+        """Declared on this machine (not pulled from a teammate's)."""
+        return label.startswith(f"oncall-{self.origin()}-")
+
     def label_for(self, incident_id: int) -> str:
         return f"oncall-{self.origin()}-inc-{incident_id}"
 

@@ -20,7 +20,7 @@ from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.sync import messages
-from oncall.sync.errors import Transient
+from oncall.sync.errors import Permanent, Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.slack_adapter import SlackAdapter
@@ -106,13 +106,18 @@ class JiraDelivery(Delivery):
                 self.ids.update_incident(incident.id, jira_key=found, jira_creating=False)
                 return found, remote.label
             # Jira's search can lag a create by a few seconds: give it time before creating again.
-            waited = self.now() - remote.jira_creating_since
+            waited = max(0.0, self.now() - remote.jira_creating_since)
             if waited < SEARCH_CATCH_UP_SECONDS:
                 raise Transient("an earlier request to create the Jira issue got no answer and Jira's search does "
                                 "not show the issue yet; looking again before creating it",
                                 uncertain=True, retry_after=SEARCH_CATCH_UP_SECONDS - waited)
         self.ids.update_incident(incident.id, jira_creating=max(1, int(self.now())))
-        key = self.adapter.create_issue(messages.jira_fields(incident, self.jira, remote.label))
+        try:
+            key = self.adapter.create_issue(messages.jira_fields(incident, self.jira, remote.label))
+        except (Permanent, Transient) as error:
+            if isinstance(error, Permanent) or not error.uncertain:  # Jira said no: nothing was made
+                self.ids.update_incident(incident.id, jira_creating=False)
+            raise
         self.ids.update_incident(incident.id, jira_key=key, jira_creating=False)
         return key, remote.label
 
@@ -164,7 +169,7 @@ class SlackDelivery(Delivery):
         remote = self.ids.incident(incident.id)
         if remote.slack_channel and remote.slack_ts:
             return remote.slack_channel, remote.slack_ts, remote.label
-        pulled = not remote.label.startswith(f"oncall-{self.ids.origin()}-")
+        pulled = not self.ids.is_ours(remote.label)
         if remote.slack_creating or pulled:
             # A teammate's incident (pulled from Jira) already has its parent, posted by their laptop.
             since = (incident.detected_at - timedelta(days=1)).timestamp()
@@ -179,9 +184,12 @@ class SlackDelivery(Delivery):
         return channel, ts, remote.label
 
     def refresh_parent(self, incident: Incident) -> None:
-        """Bring the parent message up to date (status, severity, IC, Jira link) if it is stale."""
+        """Bring the parent message up to date (status, severity, IC, Jira link) if it is stale.
+        A teammate's incident's message is theirs to keep: their record of it is the full one."""
         assert incident.id is not None
         remote = self.ids.incident(incident.id)
+        if not self.ids.is_ours(remote.label):
+            return
         text = self.parent_text(incident)
         if remote.slack_channel and remote.slack_ts and text != remote.slack_text:
             self.adapter.update_parent(remote.slack_channel, remote.slack_ts, text)

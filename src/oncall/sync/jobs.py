@@ -55,10 +55,14 @@ class TargetPlan:
         self._severities = severities
 
     @classmethod
-    def load(cls, database: Database, target: str, now: float, limit: int = PASS_LIMIT) -> "TargetPlan":
+    def load(cls, database: Database, target: str, now: float, limit: int | None = None) -> "TargetPlan":
+        store = OutboxStore(database)
+        # Only incidents whose first open entry is due: one that waits (a retry, a person) must
+        # not crowd the others out of the pass.
+        due = [h.incident_id for h in store.heads(target) if h.state == "pending" and h.next_attempt_at <= now]
         sequences: dict[int, deque[OutboxEntry]] = {}
         stopped: set[int] = set()
-        for entry in OutboxStore(database).open_in_order(target, limit):
+        for entry in store.open_in_order(target, limit or PASS_LIMIT, incidents=due):
             if entry.incident_id in stopped:
                 continue
             if entry.state != "pending" or entry.next_attempt_at > now:

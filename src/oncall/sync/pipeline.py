@@ -81,6 +81,7 @@ class DeliveryPass:
                 for _ in range(count):
                     self.ready[target].put(None)
             wait(futures)
+            self._record_leftovers()
 
     # -- the books (the coordinator's thread) ------------------------------------------------
 
@@ -102,31 +103,55 @@ class DeliveryPass:
         counted = Counter(outcome.target for outcome in self.finished)
         for target, plan in self.plans.items():
             queued = self.outstanding[target] - counted[target] - self.lanes[target]  # at most
-            if queued < self.lanes[target] and plan.waiting and target not in self.worker.blocked:
+            if queued < self.lanes[target] and target not in self.worker.blocked and (
+                    plan.waiting or self._has_next(target)):
                 return True
         return False
 
+    def _has_next(self, target: str) -> bool:
+        """An outcome in hand would let one of the target's incidents go on (so its lanes need
+        not wait for the other system's outcomes)."""
+        plan = self.plans[target]
+        return any(o.target == target and o.state == "done" and o.job and plan.sequences.get(o.job.entry.incident_id)
+                   for o in self.finished)
+
     def _settle(self, batch: list[Outcome]) -> list[Job]:
-        """Record `batch` and mark the next attempts, in one transaction; return the marked jobs."""
-        for outcome in batch:
-            if outcome.crash is not None:
-                raise outcome.crash
+        """Record `batch` and mark the next attempts, in one transaction; return the marked jobs.
+        A lane's crash is raised after the other outcomes are recorded."""
+        crash = next((outcome.crash for outcome in batch if outcome.crash is not None), None)
         at = self.worker.timer.time()
         marked: list[Job] = []
         with self.database.write():
             for outcome in batch:
-                self._record(outcome, at)
+                if outcome.crash is None:
+                    self._record(outcome, at)
             for target, plan in self.plans.items():
-                while target not in self.worker.blocked and self.outstanding[target] < self._depth(target):
+                while crash is None and target not in self.worker.blocked \
+                        and self.outstanding[target] < self._depth(target):
                     entry = plan.next_entry()
                     if entry is None:
                         break
                     if not self.store.begin_attempt(entry, at):
-                        plan.stop(entry.incident_id)  # discarded meanwhile
+                        plan.stop(entry.incident_id)  # discarded, or begun elsewhere, meanwhile
                         continue
                     marked.append(plan.job(entry))
                     self.outstanding[target] += 1
+        if crash is not None:
+            raise crash
         return marked
+
+    def _record_leftovers(self) -> None:
+        """After the lanes stopped early: record what they finished, and put back what never went."""
+        with self.wake:
+            leftovers, self.finished = [o for o in self.finished if o.crash is None], []
+        if not leftovers:
+            return
+        try:
+            with self.database.write():
+                for outcome in leftovers:
+                    self._record(outcome, self.worker.timer.time())
+        except Exception:  # already failing: say so, and let the first error be the one raised
+            log.exception("could not record %d sync outcomes; they will be looked up next time", len(leftovers))
 
     def _hand_out(self, jobs: list[Job]) -> None:
         """After the commit: only now may the requests go."""
@@ -166,8 +191,11 @@ class DeliveryPass:
         job: Job | None = None
         try:
             delivery = self.worker._delivery(target, self.worker._db())
-            while (job := self.ready[target].get()) is not None and not self.stopping.is_set():
-                self._hand_back(self._attempt(target, delivery, job))
+            while (job := self.ready[target].get()) is not None:
+                if self.stopping.is_set():  # the pass is ending early: this one never went
+                    self._hand_back(Outcome(target, job, "unsent"))
+                else:
+                    self._hand_back(self._attempt(target, delivery, job))
                 job = None
         except BaseException as crash:  # the coordinator raises it; nothing else here may
             self._hand_back(Outcome(target, job, "crash", crash=crash))

@@ -157,15 +157,15 @@ def _apply_status(database: Database, config: Config, incident_id: int, issue: J
             text=f"{local.status.value} → {remote.value} (changed in Jira {issue.key})",
             data={"from": local.status.value, "to": remote.value, "reason": f"changed in Jira {issue.key}",
                   "source": "jira"},
-        ), now, tell_slack=True)
+        ), now, tell_slack=RemoteIds(database).is_ours(RemoteIds(database).incident(incident_id).label))
     return True
 
 
 def _append_from_jira(database: Database, event: TimelineEvent, now: float, *, tell_slack: bool = False) -> None:
     """Append to the timeline; the outbox entry is already delivered to Jira (it came from
-    there). Slack is told only with `tell_slack`: a status set in Jira's own screens refreshes
-    the incident message (safe to repeat), but no thread reply is posted, since a teammate's
-    oncall may already have posted one."""
+    there). Slack is told only with `tell_slack` (for incidents declared here): a status set in
+    Jira's own screens refreshes our incident message (safe to repeat), but no thread reply is
+    posted, since a teammate's oncall may already have posted one."""
     appended = TimelineRepository(database).append(event)
     outbox_id = database.conn.execute("SELECT id FROM outbox WHERE event_id = ?", (appended.id,)).fetchone()[0]
     store = OutboxStore(database)

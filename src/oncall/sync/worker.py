@@ -127,8 +127,9 @@ class SyncWorker:
     # -- building ----------------------------------------------------------------------------
 
     @classmethod
-    def for_workspace(cls, workspace, *, timer: Timer | None = None) -> "SyncWorker":
-        """A worker for a loaded `Workspace`: adapters for what is configured, tokens from the env."""
+    def for_workspace(cls, workspace, *, timer: Timer | None = None, database_path: Path | None = None) -> "SyncWorker":
+        """A worker for a loaded `Workspace`: adapters for what is configured, tokens from the env;
+        on the workspace's database unless `database_path` names another."""
         timer = timer or SystemTimer()
         config: Config = workspace.config
         adapters: dict[str, object] = {}
@@ -143,7 +144,8 @@ class SyncWorker:
                 adapters["slack"] = SlackAdapter(config.slack, slack_token(), RateGate(timer))
             except MissingSecret as error:
                 problems["slack"] = str(error)
-        return cls(workspace.database_path, config, timer=timer, problems=problems, **adapters)  # type: ignore[arg-type]
+        return cls(database_path or workspace.database_path, config, timer=timer, problems=problems,
+                   **adapters)  # type: ignore[arg-type]
 
     @property
     def configured(self) -> tuple[str, ...]:

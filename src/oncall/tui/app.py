@@ -70,7 +70,7 @@ class OncallApp(App):
         self.sub_title = workspace.config.workspace.name
         for problem in workspace.problems:
             self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)
-        self.sync = SyncLink(workspace, current_actor())
+        self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
             self.read_sync_state()

@@ -11,6 +11,8 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from oncall.sync.desk import SyncDesk
     from oncall.sync.status import SyncSummary
     from oncall.sync.worker import SyncWorker
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
 
 
 class SyncLink:
-    def __init__(self, workspace: "Workspace", actor: str) -> None:
+    def __init__(self, workspace: "Workspace", actor: str, database_path: "Path | None" = None) -> None:
+        """`database_path`: the database the console opened, if not the workspace's own."""
         from oncall.sync.desk import SyncDesk
         from oncall.sync.retry import SystemTimer
         from oncall.sync.worker import SyncWorker
@@ -26,9 +29,11 @@ class SyncLink:
         self.stop = threading.Event()
         self.configured = workspace.config.jira is not None or workspace.config.slack is not None
         self.worker: "SyncWorker | None" = (
-            SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop)) if self.configured else None
+            SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop), database_path=database_path)
+            if self.configured else None
         )
-        self.desk: "SyncDesk" = SyncDesk(workspace.database_path, workspace.config, actor, worker=self.worker)
+        self.desk: "SyncDesk" = SyncDesk(database_path or workspace.database_path, workspace.config, actor,
+                                         worker=self.worker)
 
     def summary(self) -> "SyncSummary":
         """One line for the footer; reads the database, so call it from a worker thread."""
