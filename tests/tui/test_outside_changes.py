@@ -51,3 +51,21 @@ async def test_cli_declare_appears_in_the_open_queue_within_a_second(demo_app, t
         assert isinstance(screen, IncidentScreen)
         run_cli(workspace, "note", str(screen.incident.id), "added from another terminal")
         await wait_for(pilot, lambda: "added from another terminal" in shown(screen.query_one(Timeline)))
+
+
+async def test_the_console_closes_when_its_terminal_goes_away(demo_app):
+    import os
+    import pty
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        window, terminal = pty.openpty()  # stands in for the terminal the console runs in
+        app._terminal = terminal
+        app.check_for_changes()
+        await pilot.pause()
+        assert app.return_code is None, "still in its terminal: stays open"
+        os.close(window)  # the window is closed
+        app.check_for_changes()
+        await pilot.pause()
+        assert app.return_code == 0
+    os.close(terminal)

@@ -113,3 +113,22 @@ async def test_a_shorter_list_never_leaves_blank_rows_at_the_bottom(demo_app):
         await pilot.pause()
         assert table.scroll_offset.y <= table.max_scroll_y
         assert table.render_line(0).text.startswith("INC-")
+
+
+async def test_messages_that_name_config_sections_show_them(demo_app):
+    from oncall.tui.screens.sync_screen import SyncScreen
+    from oncall.tui.widgets.status_line import StatusLine
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("S")
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, SyncScreen) and "oncall.toml" in shown(app.screen.query_one("#sync-detail")):
+                break
+        assert "no [jira] or [slack] in oncall.toml" in shown(app.screen.query_one("#sync-detail"))
+        await pilot.press("escape")
+        line = app.screen.query_one(StatusLine)
+        line.show("failing: Jira — check [jira] email in oncall.toml", "failing")
+        assert "check [jira] email" in shown(line)

@@ -15,8 +15,8 @@ SIZE = (140, 40)
 def shown(widget, width: int = 200) -> str:
     """The words a Static widget shows, rendered as plain text the way a person reads them."""
     content = widget.content
-    if isinstance(content, str):
-        content = Text.from_markup(content)
+    if isinstance(content, str):  # as the widget reads it: markup, unless it shows text as given
+        content = Text.from_markup(content) if getattr(widget, "_render_markup", True) else Text(content)
     console = Console(width=width, color_system=None, file=io.StringIO())
     with console.capture() as capture:
         console.print(content)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,10 +57,13 @@ class OncallApp(App):
             database = database or workspace.open_database()
             self.session = Session(workspace.root, database, self.clock, workspace)
         self._poll = poll
+        self._terminal: int | None = None  # the terminal's input, once running in one
         self.sync: SyncLink | None = None
         self._sync_line: tuple[str, str] = ("Reading the workspace…", "")
 
     def on_mount(self) -> None:
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self._terminal = sys.__stdin__.fileno()
         self.push_screen(QueueScreen())
         self.call_after_refresh(self.finish_loading)
         if self._poll:
@@ -69,7 +74,7 @@ class OncallApp(App):
         workspace = self.session.workspace
         self.sub_title = workspace.config.workspace.name
         for problem in workspace.problems:
-            self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30)
+            self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30, markup=False)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -87,6 +92,9 @@ class OncallApp(App):
         gc.set_threshold(*GC_THRESHOLDS)
 
     def check_for_changes(self) -> None:
+        if terminal_lost(self._terminal):
+            self.exit()  # the window was closed: nobody can see this console any more
+            return
         if self.session.changed_elsewhere():
             for screen in self.screen_stack:
                 screen.post_message(DataChanged())
@@ -117,7 +125,7 @@ class OncallApp(App):
         if event.worker.group == "sync" and event.state is WorkerState.ERROR:
             # A bug in a delivery stops the sync for this session: say so rather than go quiet.
             error = event.worker.error
-            self.notify(f"Sync stopped: {error}. Changes stay saved locally; `oncall sync` retries.",
+            self.notify(f"Sync stopped: {error}. Changes stay saved locally; `oncall sync` retries.", markup=False,
                         title="Sync stopped", severity="error", timeout=60)
             self._show_sync_line((f"Sync stopped: {error}", "failing"))
 
@@ -158,3 +166,9 @@ class OncallApp(App):
         if self.sync is not None:
             self.sync.close()
         self.session.database.close()
+
+
+def terminal_lost(fd: int | None) -> bool:
+    """The terminal the console runs in has gone (its window closed, its tmux killed). Textual
+    does not notice: its input thread reads end-of-file forever and keeps a core busy."""
+    return fd is not None and not os.isatty(fd)

@@ -157,9 +157,9 @@ class IncidentScreen(Screen):
             action()
         except (RuleViolation, LookupError, sqlite3.OperationalError) as error:
             # A rule said no, the incident is gone, or the database stayed locked: say so, keep going.
-            self.notify(str(error), title="Not changed", severity="error")
+            self.notify(str(error), title="Not changed", severity="error", markup=False)
             return
         assert self.incident is not None
-        self.notify(f"{self.incident.ref} {done}")
+        self.notify(f"{self.incident.ref} {done}", markup=False)
         self._load()
         self.app.read_sync_state()  # the change is waiting in the outbox

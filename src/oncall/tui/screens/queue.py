@@ -204,14 +204,15 @@ class QueueScreen(Screen):
         try:
             incident = self.session.service.declare(declaration)
         except (RuleViolation, sqlite3.OperationalError) as error:
-            self.notify(str(error), title="Not declared", severity="error")
+            self.notify(str(error), title="Not declared", severity="error", markup=False)
             return
         assert incident.id is not None
         if self.session.filtered(self._filter()).position_of(incident.id) is None:
             self._forget_filters()  # the new incident must be visible and selected
         self._reload(select_id=incident.id)
         self.app.read_sync_state()  # it is waiting in the outbox
-        self.notify(f"{incident.ref} declared: {incident.severity.value} {incident.title}", title="Declared")
+        self.notify(f"{incident.ref} declared: {incident.severity.value} {incident.title}", title="Declared",
+                    markup=False)
 
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self._update_summary()

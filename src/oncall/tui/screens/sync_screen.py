@@ -35,7 +35,8 @@ class ConfirmDiscard(ModalScreen[bool]):
         with Vertical(classes="modal-form modal-small"):
             yield Static("Discard this update?", classes="modal-title")
             yield Static(f"INC-{entry.incident_id} {entry.kind.value if entry.kind else ''}: {entry.text}\n"
-                         f"It will never be sent to {TARGET_NAMES[entry.target]}. This is logged.", id="discard-what")
+                         f"It will never be sent to {TARGET_NAMES[entry.target]}. This is logged.", id="discard-what",
+                         markup=False)  # what people typed, shown as typed
             with Horizontal(classes="modal-buttons"):
                 yield Button("Discard (y)", variant="error", id="confirm")
                 yield Button("Keep it (esc)", id="cancel")
@@ -72,8 +73,8 @@ class SyncScreen(Screen[None]):
         self.entries: list[OutboxEntry] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Sync: reading…", id="sync-summary")
-        yield Static("", id="sync-detail")
+        yield Static("Sync: reading…", id="sync-summary", markup=False)  # messages name [jira], [slack]
+        yield Static("", id="sync-detail", markup=False)
         yield DataTable(id="sync-entries", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

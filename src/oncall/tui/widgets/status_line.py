@@ -6,6 +6,8 @@ from textual.widgets import Static
 
 
 class StatusLine(Static):
+    """Shows its text as given: sync messages name config sections like `[jira]`."""
+
     DEFAULT_CSS = """
     StatusLine { height: 1; width: 1fr; padding: 0 1; background: $panel; color: $text-muted; }
     StatusLine.-failing { color: $error; }
@@ -13,6 +15,9 @@ class StatusLine(Static):
     """
 
     _shown: tuple[str, str] | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, markup=False, **kwargs)
 
     def show(self, text: str, state: str = "") -> None:
         if self._shown == (text, state):
