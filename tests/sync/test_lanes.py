@@ -183,3 +183,33 @@ def test_a_bug_in_one_delivery_still_records_what_the_other_lanes_sent(synced, s
     sent = sum(len(issue.comments) for issue in jira_server.issues.values())
     assert sent and sent == sum(1 for state, _ in states if state == "done")  # every comment that went is on record
     assert not [row for row in states if row[0] == "pending" and row[1]]  # nothing left "outcome unknown"
+
+
+def test_an_update_discarded_while_queued_in_a_running_pass_is_never_sent(workspace, service, jira_server, tokens,
+                                                                          make_worker):
+    import threading
+
+    from oncall.sync.desk import SyncDesk
+
+    synced = configure(workspace, jira_server, None, concurrency=1)
+    declaration = Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")
+    ids = [service.declare(declaration).id for _ in range(3)]
+    worker = make_worker(synced)
+    assert worker.drain().complete
+    for incident_id in ids:
+        service.add_note(incident_id, f"note on INC-{incident_id}")
+    last = OutboxStore(service.db).open_in_order("jira", 10)[-1]  # INC-3's note: queued behind INC-1's
+    jira_server.latency = 0.3
+    jira_server.received.clear()
+    drain = threading.Thread(target=worker.drain)
+    drain.start()
+    assert jira_server.received.wait(5)  # INC-1's note is on its way; the others are marked and queued
+    SyncDesk(synced.database_path, synced.config, "maya", worker=worker).discard(last)
+    drain.join(10)
+
+    comments = {key: [c["body"] for c in issue.comments] for key, issue in jira_server.issues.items()}
+    assert sum(len(bodies) for bodies in comments.values()) == 2
+    assert not any("note on INC-3" in body for bodies in comments.values() for body in bodies)
+    state = service.db.conn.execute("SELECT state FROM sync_delivery WHERE outbox_id = ? AND target = 'jira'",
+                                    (last.outbox_id,)).fetchone()[0]
+    assert state == "discarded"

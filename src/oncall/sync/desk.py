@@ -61,5 +61,7 @@ class SyncDesk:
         """Give up on one entry (the screen asks first). Logged, and kept on the entry itself."""
         with closing(open_database(self.database_path)) as database:
             OutboxStore(database).discard(entry.outbox_id, entry.target, self.timer.time(), self.actor)
+        if self.worker is not None:  # it may already be queued in a running pass
+            self.worker.discarded.add((entry.outbox_id, entry.target))
         log.warning("%s discarded the %s delivery of outbox entry %s (INC-%s)", self.actor, entry.target,
                     entry.outbox_id, entry.incident_id)

@@ -207,8 +207,8 @@ class DeliveryPass:
                 self.wake.notify()
 
     def _attempt(self, target: str, delivery: Delivery, job: Job) -> Outcome:
-        if target in self.worker.blocked:
-            return Outcome(target, job, "unsent")
+        if target in self.worker.blocked or (job.entry.outbox_id, target) in self.worker.discarded:
+            return Outcome(target, job, "unsent")  # recording it leaves a discard as it is
         entry = job.entry
         try:
             note = delivery.deliver(job)

@@ -117,6 +117,8 @@ class SyncWorker:
             self.adapters["slack"] = slack
         # Systems that are configured but cannot be used (no token, bad credentials, no channel).
         self.blocked: dict[str, str] = dict(problems or {})
+        # (outbox id, target) a person discarded while this worker runs: not sent even if queued.
+        self.discarded: set[tuple[int, str]] = set()
         self._local = threading.local()
         self._opened: list[Database] = []
         self._opened_lock = threading.Lock()

@@ -114,6 +114,7 @@ class FakeService:
         self.faults: deque[Fault] = deque()
         self.exchanges: list[Exchange] = []
         self.refused = 0  # 429s answered for the rate limit or a fault
+        self.received = threading.Event()  # set as each request arrives; a test may clear and wait
         self._accepted: deque[float] = deque()
         self._stopping = threading.Event()
         self.server = PooledHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -201,6 +202,7 @@ class FakeService:
             time.sleep(max(0.0, arrived + self.latency - time.monotonic()))  # finer than Event.wait
 
     def _decide(self, request: Request) -> tuple[Reply | None, Fault | None]:
+        self.received.set()
         fault = self._take_fault(request)
         if fault and fault.kind == "429":
             return self.rate_limited(fault.retry_after), fault
