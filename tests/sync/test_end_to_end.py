@@ -229,3 +229,17 @@ def test_a_teammates_incident_message_is_never_rewritten_or_doubled(workspace, s
     [parent] = slack_server.parents_in()  # theirs, as they wrote it; no second one
     assert parent.text == original
     assert [r.text.split(": ", 1)[1] for r in slack_server.replies_to(parent.ts)] == ["investigating → identified: found it"]
+
+
+def test_a_message_this_laptop_posted_for_a_teammates_incident_is_kept_current(workspace, service, jira_server,
+                                                                               slack_server, tokens, make_worker):
+    jira_server.add_issue("[SEV-2] Teammate's incident", ["data-incident", "sev-2", "oncall-beef0001-inc-3"],
+                          status="In Progress")  # their laptop has no Slack: no message to find
+    worker = make_worker(configure(workspace, jira_server, slack_server))
+    assert worker.drain().complete
+    service.add_note(1, "we can help")
+    assert worker.drain().complete
+    [parent] = slack_server.parents_in()  # posted here, for everyone
+    service.change_status(1, Status.IDENTIFIED, "found it")
+    assert worker.drain().complete
+    assert "*identified*" in slack_server.parents_in()[0].text

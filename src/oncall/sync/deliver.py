@@ -185,10 +185,11 @@ class SlackDelivery(Delivery):
 
     def refresh_parent(self, incident: Incident) -> None:
         """Bring the parent message up to date (status, severity, IC, Jira link) if it is stale.
-        A teammate's incident's message is theirs to keep: their record of it is the full one."""
+        A teammate's message is theirs to keep (their record of the incident is the full one);
+        one this laptop posted (no teammate's was found) is kept current here."""
         assert incident.id is not None
         remote = self.ids.incident(incident.id)
-        if not self.ids.is_ours(remote.label):
+        if not self.ids.is_ours(remote.label) and not remote.slack_text:
             return
         text = self.parent_text(incident)
         if remote.slack_channel and remote.slack_ts and text != remote.slack_text:
