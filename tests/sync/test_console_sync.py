@@ -57,3 +57,22 @@ async def test_the_sync_uses_the_database_the_console_opened(synced, clock, jira
                                                 asset="cac-dashboard"))
         await wait_for(pilot, lambda: len(jira_server.issues) == 1)
         assert app.sync.desk.database_path == tmp_path / "elsewhere.db"
+
+
+async def test_quitting_while_a_pass_runs_is_prompt_and_loses_nothing(synced, clock, jira_server, slack_server,
+                                                                     make_worker):
+    app = OncallApp(synced, clock=clock, poll=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        incident = app.session.service.declare(Declaration(title="Exec dashboard blank", severity=Severity.SEV3,
+                                                           asset="cac-dashboard"))
+        for n in range(20):
+            app.session.service.add_note(incident.id, f"note {n}")
+        jira_server.latency = slack_server.latency = 0.2
+        await wait_for(pilot, lambda: bool(jira_server.issues))
+        started = time.monotonic()
+    assert time.monotonic() - started < 1.0  # only what was already on its way is waited for
+    assert app.sync.finished.wait(5)  # the sync thread finishes what was on its way, then stops
+    jira_server.latency = slack_server.latency = 0.0
+    assert make_worker(synced).drain().complete  # the rest goes next time, once
+    [issue] = jira_server.issues.values()
+    assert [c["body"].split(": ", 1)[1].split("\n")[0] for c in issue.comments] == [f"note {n}" for n in range(20)]

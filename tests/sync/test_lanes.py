@@ -213,3 +213,20 @@ def test_an_update_discarded_while_queued_in_a_running_pass_is_never_sent(worksp
     state = service.db.conn.execute("SELECT state FROM sync_delivery WHERE outbox_id = ? AND target = 'jira'",
                                     (last.outbox_id,)).fetchone()[0]
     assert state == "discarded"
+
+
+def test_a_second_worker_leaves_an_entry_the_first_has_on_its_way(synced, service, jira_server, make_worker, timer):
+    incident = service.declare(Declaration(title="Late export", severity=Severity.SEV2, asset="cac-dashboard")).id
+    console = make_worker(synced)
+    assert console.drain().complete
+    service.add_note(incident, "only once please")
+    database = console._db()  # the console's worker marks the note attempted; its request is about to go
+    plan = TargetPlan.load(database, "jira", timer.time())
+    entry = plan.next_entry()
+    assert OutboxStore(database).begin_attempt(entry, timer.time())
+
+    make_worker(synced).run_pass()  # `oncall sync --watch` in another terminal, meanwhile
+    console._delivery("jira", database).deliver(plan.job(entry))  # the console's request goes
+
+    [issue] = jira_server.issues.values()
+    assert sum("only once please" in c["body"] for c in issue.comments) == 1

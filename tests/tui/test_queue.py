@@ -132,3 +132,19 @@ async def test_messages_that_name_config_sections_show_them(demo_app):
         line = app.screen.query_one(StatusLine)
         line.show("failing: Jira — check [jira] email in oncall.toml", "failing")
         assert "check [jira] email" in shown(line)
+
+
+async def test_typed_brackets_are_shown_as_typed(demo_app):
+    from textual.widgets import Input
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"[SEV-1] [/x")
+        await pilot.pause()
+        assert "“[SEV-1] [/x”" in shown(app.screen.query_one("#queue-summary"))
+        await app.screen.run_action("declare")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#started", Input).value = "[/x]"
+        await pilot.pause()
+        assert "cannot read '[/x]'" in shown(form.query_one("#started-error"))

@@ -19,6 +19,7 @@ from oncall.store.db import Database, in_chunks
 from oncall.store.remote_ids import RemoteIds, Steps
 
 TARGETS = ("jira", "slack")
+ATTEMPT_LEASE_SECONDS = 120.0  # longer than a marked job waits in a pass plus its request's timeout
 OPEN_STATES = ("pending", "failed")
 
 _OPEN = """
@@ -135,14 +136,16 @@ class OutboxStore:
         """Count the attempt and mark its outcome unknown before any request is sent: if the
         process dies before the answer is recorded, the next attempt looks before creating.
         False if the entry changed since it was read (a person discarded it, or another worker
-        began it): do not send."""
+        began it): do not send. Until its outcome is recorded the entry is not due for
+        `ATTEMPT_LEASE_SECONDS`, so a second worker on this database (the console and `oncall
+        sync`) leaves it alone; after a crash it is tried again, with a look-up, once that ends."""
         with self.db.write() as conn:
             cursor = conn.execute(
-                "INSERT INTO sync_delivery (outbox_id, target, state, attempts, uncertain, updated_at) "
-                "VALUES (?, ?, 'pending', 1, 1, ?) ON CONFLICT (outbox_id, target) "
-                "DO UPDATE SET attempts = attempts + 1, uncertain = 1, updated_at = excluded.updated_at "
-                "WHERE sync_delivery.state = 'pending' AND sync_delivery.attempts = ?",
-                (entry.outbox_id, entry.target, _stamp(at), entry.attempts),
+                "INSERT INTO sync_delivery (outbox_id, target, state, attempts, uncertain, next_attempt_at, updated_at) "
+                "VALUES (?, ?, 'pending', 1, 1, ?, ?) ON CONFLICT (outbox_id, target) "
+                "DO UPDATE SET attempts = attempts + 1, uncertain = 1, next_attempt_at = excluded.next_attempt_at, "
+                "updated_at = excluded.updated_at WHERE sync_delivery.state = 'pending' AND sync_delivery.attempts = ?",
+                (entry.outbox_id, entry.target, at + ATTEMPT_LEASE_SECONDS, _stamp(at), entry.attempts),
             )
         return cursor.rowcount == 1
 

@@ -32,6 +32,11 @@ from oncall.workspace.config import Config
 SEARCH_CATCH_UP_SECONDS = 30.0
 
 
+# Stored as the parent's text when this laptop posted it but the answer was lost: not empty
+# (so it is ours to keep current) and never equal to a real text (so the next refresh updates it).
+POSTED_HERE_TEXT_UNKNOWN = "(posted by this laptop; its text is not known)"
+
+
 class Delivery:
     """What both systems' deliveries need: the stores on this thread's connection."""
 
@@ -175,7 +180,11 @@ class SlackDelivery(Delivery):
             since = (incident.detected_at - timedelta(days=1)).timestamp()
             found = self.adapter.find_parent(remote.label, since)
             if found:
-                self.ids.update_incident(incident.id, slack_channel=found[0], slack_ts=found[1], slack_creating=False)
+                # Ours if we were posting it (its answer was lost): we keep it current, starting
+                # with the next refresh (what it says now is not known here).
+                mine = {"slack_text": POSTED_HERE_TEXT_UNKNOWN} if remote.slack_creating else {}
+                self.ids.update_incident(incident.id, slack_channel=found[0], slack_ts=found[1], slack_creating=False,
+                                         **mine)
                 return found[0], found[1], remote.label
         text = self.parent_text(incident)
         self.ids.update_incident(incident.id, slack_creating=True)

@@ -126,7 +126,7 @@ class DeliveryPass:
                 if outcome.crash is None:
                     self._record(outcome, at)
             for target, plan in self.plans.items():
-                while crash is None and target not in self.worker.blocked \
+                while crash is None and target not in self.worker.blocked and not self.worker.stop.is_set() \
                         and self.outstanding[target] < self._depth(target):
                     entry = plan.next_entry()
                     if entry is None:
@@ -144,6 +144,14 @@ class DeliveryPass:
         """After the lanes stopped early: record what they finished, and put back what never went."""
         with self.wake:
             leftovers, self.finished = [o for o in self.finished if o.crash is None], []
+        for target, ready in self.ready.items():  # a lane that crashed left its queue behind
+            while True:
+                try:
+                    job = ready.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    leftovers.append(Outcome(target, job, "unsent"))
         if not leftovers:
             return
         try:
@@ -163,6 +171,7 @@ class DeliveryPass:
         target, entry, plan = outcome.target, outcome.job.entry, self.plans[outcome.target]
         tally = self.report.targets[target]
         self.outstanding[target] -= 1
+        self.worker.discarded.discard((entry.outbox_id, target))
         if outcome.state == "done":
             self.store.mark_done(entry.outbox_id, target, at, outcome.message, outcome.steps)
             tally.delivered += 1
@@ -207,7 +216,8 @@ class DeliveryPass:
                 self.wake.notify()
 
     def _attempt(self, target: str, delivery: Delivery, job: Job) -> Outcome:
-        if target in self.worker.blocked or (job.entry.outbox_id, target) in self.worker.discarded:
+        if target in self.worker.blocked or self.worker.stop.is_set() \
+                or (job.entry.outbox_id, target) in self.worker.discarded:
             return Outcome(target, job, "unsent")  # recording it leaves a discard as it is
         entry = job.entry
         try:

@@ -117,6 +117,7 @@ class SyncWorker:
             self.adapters["slack"] = slack
         # Systems that are configured but cannot be used (no token, bad credentials, no channel).
         self.blocked: dict[str, str] = dict(problems or {})
+        self.stop = threading.Event()  # set: the pass in progress marks nothing more and ends soon
         # (outbox id, target) a person discarded while this worker runs: not sent even if queued.
         self.discarded: set[tuple[int, str]] = set()
         self._local = threading.local()
@@ -184,7 +185,9 @@ class SyncWorker:
             self.timer.sleep(max(0.0, due - self.timer.time()))
 
     def watch(self, stop: threading.Event, on_pass: Callable[[SyncReport], None] | None = None) -> None:
-        """Keep draining until `stop` is set (`oncall sync --watch`, or the console's worker thread)."""
+        """Keep draining until `stop` is set (`oncall sync --watch`, or the console's worker thread);
+        a pass in progress then sends only what is already on its way."""
+        self.stop = stop
         while not stop.is_set():
             report = self.run_pass()
             if on_pass is not None:
@@ -235,9 +238,10 @@ class SyncWorker:
         if not isinstance(slack, SlackAdapter) or "slack" in self.blocked or "jira" not in self.adapters:
             return
         database = self._db()
-        rows = database.conn.execute(
+        rows = database.conn.execute(  # only messages this laptop keeps (a teammate's are theirs)
             "SELECT incident_id FROM remote_incidents WHERE slack_ts IS NOT NULL AND jira_key IS NOT NULL "
-            "AND instr(slack_text, jira_key) = 0 LIMIT 50"
+            "AND instr(slack_text, jira_key) = 0 AND (slack_text != '' OR label LIKE ?) LIMIT 50",
+            (f"oncall-{RemoteIds(database).origin()}-%",),
         ).fetchall()
         delivery = self._delivery("slack", database)
         assert isinstance(delivery, SlackDelivery)

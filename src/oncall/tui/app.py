@@ -106,7 +106,16 @@ class OncallApp(App):
     def run_sync(self) -> None:
         """Drain the outbox to Jira and Slack until the console closes; never blocks the screen."""
         assert self.sync is not None and self.sync.worker is not None
-        self.sync.worker.watch(self.sync.stop, on_pass=lambda report: self.call_from_thread(self.read_sync_state))
+        worker = self.sync.worker
+        try:
+            worker.watch(self.sync.stop, on_pass=lambda report: self._after_pass())
+        finally:
+            worker.close()
+            self.sync.finished.set()
+
+    def _after_pass(self) -> None:
+        if not self.sync or not self.sync.stop.is_set():  # closing: the screen is going away
+            self.call_from_thread(self.read_sync_state)
 
     @work(thread=True, exclusive=True, group="sync-state", exit_on_error=False)
     def read_sync_state(self) -> None:

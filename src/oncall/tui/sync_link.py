@@ -27,6 +27,7 @@ class SyncLink:
         from oncall.sync.worker import SyncWorker
 
         self.stop = threading.Event()
+        self.finished = threading.Event()  # the sync thread has ended and closed its connections
         self.configured = workspace.config.jira is not None or workspace.config.slack is not None
         self.worker: "SyncWorker | None" = (
             SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop), database_path=database_path)
@@ -40,6 +41,6 @@ class SyncLink:
         return self.desk.summary()
 
     def close(self) -> None:
+        """Ask the sync thread to finish: it closes the worker's connections itself when it ends
+        (closing them here, under a running pass, could crash the process)."""
         self.stop.set()
-        if self.worker is not None:
-            self.worker.close()

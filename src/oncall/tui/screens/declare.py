@@ -41,13 +41,13 @@ class DeclareScreen(ModalScreen[Declaration | None]):
             with VerticalScroll():
                 yield Label("Title", classes="field-label")
                 yield Input(placeholder="What is wrong, in a few words", id="title", max_length=200, compact=True)
-                yield Static("", id="title-error", classes="field-error")
+                yield Static("", id="title-error", classes="field-error", markup=False)
                 yield Label("Severity — when unsure, pick the higher one", classes="field-label")
                 yield Select(
                     [(f"{s.value}  {s.summary}", s.value) for s in Severity],
                     prompt="Choose a severity", id="severity", compact=True,
                 )
-                yield Static("", id="severity-error", classes="field-error")
+                yield Static("", id="severity-error", classes="field-error", markup=False)
                 yield Label("Affected asset", classes="field-label")
                 if self.config.assets:
                     yield Select(
@@ -57,7 +57,7 @@ class DeclareScreen(ModalScreen[Declaration | None]):
                 else:  # a new workspace lists no assets yet: that must not stop a declaration
                     yield Input(placeholder="the dashboard, table or pipeline that looks wrong", id="asset",
                                 max_length=120, compact=True)
-                yield Static("", id="asset-error", classes="field-error")
+                yield Static("", id="asset-error", classes="field-error", markup=False)
                 yield Label("Detected by", classes="field-label")
                 yield Select(
                     [(label, source.value) for source, label in SOURCE_LABELS.items()],
@@ -67,7 +67,7 @@ class DeclareScreen(ModalScreen[Declaration | None]):
                 yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact", compact=True)
                 yield Label("Data went bad at, UTC (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
                 yield Input(placeholder="unknown", id="started", compact=True)
-                yield Static("", id="started-error", classes="field-error")
+                yield Static("", id="started-error", classes="field-error", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", disabled=True)
                 yield Button("Cancel (esc)", id="cancel")

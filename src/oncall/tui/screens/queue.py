@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -125,9 +126,9 @@ class QueueScreen(Screen):
         else:
             on_call_text = "no on-call rotation" if self.session.loaded else ""
         shown = "counting…" if table.counting else f"{table.total:,} shown"
-        parts = ["[b]Incident queue[/b]", flt.describe(), shown, on_call_text]
+        parts = [flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
         self.query_one("#queue-summary", Static).update(
-            "  ·  ".join(part for part in parts if part),
+            Content("  ·  ").join([Content.from_markup("[b]Incident queue[/b]"), *(Content(p) for p in parts if p)]),
             layout=False,  # one fixed line: repaint it, do not lay out the screen again
         )
 

@@ -6,6 +6,7 @@ worker thread, so the console never waits on the database here, and never on the
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -104,8 +105,9 @@ class SyncScreen(Screen[None]):
         table.clear()
         for entry in entries:
             what = f"{entry.kind.value if entry.kind else ''}: {entry.text}"
-            table.add_row(entry.state, TARGET_NAMES[entry.target], f"INC-{entry.incident_id}", what[:60],
-                          str(entry.attempts), entry.last_error[:80], key=f"{entry.target}:{entry.outbox_id}")
+            table.add_row(entry.state, TARGET_NAMES[entry.target], f"INC-{entry.incident_id}", Text(what[:60]),
+                          str(entry.attempts), Text(entry.last_error[:80]),  # as typed, as the service said
+                          key=f"{entry.target}:{entry.outbox_id}")
         if entries:
             table.move_cursor(row=min(row, len(entries) - 1))
 

@@ -36,7 +36,7 @@ class Timeline(Static):
         for event in events:
             table.add_row(
                 event.at.strftime("%b %d %H:%M"),
-                event.actor,
+                Text(event.actor),
                 Text(KIND_LABEL.get(event.kind, event.kind.value), style="bold" if event.kind in EMPHASIZED else ""),
                 Text(event.text),
             )
