@@ -23,13 +23,17 @@ class RemoteIncident:
     incident_id: int
     label: str
     jira_key: str | None = None
-    jira_creating: bool = False
-    jira_creating_since: float = 0.0  # epoch seconds the unanswered create was sent (0: long ago)
+    jira_creating_since: float = 0.0  # epoch seconds an unanswered create was sent; 0: none is
     jira_updated: str = ""
     slack_channel: str | None = None
     slack_ts: str | None = None
     slack_creating: bool = False
     slack_text: str = ""
+
+    @property
+    def jira_creating(self) -> bool:
+        """A create was sent without an answer: look for its issue before creating again."""
+        return self.jira_creating_since > 0
 
 
 class RemoteIds:
@@ -45,6 +49,12 @@ class RemoteIds:
     def is_ours(self, label: str) -> bool:
         """Declared on this machine (not pulled from a teammate's)."""
         return label.startswith(f"oncall-{self.origin()}-")
+
+    def keeps_message(self, remote: RemoteIncident) -> bool:
+        """This laptop keeps the incident's Slack message current: declared here, or posted here
+        because no teammate's message was found (then its last text is on record). A teammate's
+        message is theirs. (`SyncWorker._refresh_stale_parents` asks the same in SQL.)"""
+        return self.is_ours(remote.label) or bool(remote.slack_text)
 
     def label_for(self, incident_id: int) -> str:
         return f"oncall-{self.origin()}-inc-{incident_id}"
@@ -69,8 +79,7 @@ class RemoteIds:
             return RemoteIncident(incident_id=incident_id, label=self.label_for(incident_id))
         return RemoteIncident(
             incident_id=row["incident_id"], label=row["label"], jira_key=row["jira_key"],
-            jira_creating=bool(row["jira_creating"]), jira_creating_since=float(row["jira_creating"] or 0),
-            jira_updated=row["jira_updated"],
+            jira_creating_since=float(row["jira_creating"] or 0), jira_updated=row["jira_updated"],
             slack_channel=row["slack_channel"], slack_ts=row["slack_ts"], slack_creating=bool(row["slack_creating"]), slack_text=row["slack_text"],
         )
 
@@ -133,4 +142,3 @@ class RemoteIds:
                 "ON CONFLICT (event_id, target, step) DO UPDATE SET remote_id = excluded.remote_id",
                 steps,
             )
-

@@ -198,7 +198,7 @@ class SlackDelivery(Delivery):
         one this laptop posted (no teammate's was found) is kept current here."""
         assert incident.id is not None
         remote = self.ids.incident(incident.id)
-        if not self.ids.is_ours(remote.label) and not remote.slack_text:
+        if not self.ids.keeps_message(remote):
             return
         text = self.parent_text(incident)
         if remote.slack_channel and remote.slack_ts and text != remote.slack_text:

@@ -157,16 +157,13 @@ def _apply_status(database: Database, config: Config, incident_id: int, issue: J
             text=f"{local.status.value} → {remote.value} (changed in Jira {issue.key})",
             data={"from": local.status.value, "to": remote.value, "reason": f"changed in Jira {issue.key}",
                   "source": "jira"},
-        ), now, tell_slack=_our_message(database, incident_id))
+        ), now, tell_slack=_keeps_message(database, incident_id))
     return True
 
 
-def _our_message(database: Database, incident_id: int) -> bool:
-    """The incident's Slack message is this laptop's to keep current: declared here, or posted
-    here because no teammate's message was found."""
+def _keeps_message(database: Database, incident_id: int) -> bool:
     ids = RemoteIds(database)
-    remote = ids.incident(incident_id)
-    return ids.is_ours(remote.label) or bool(remote.slack_text)
+    return ids.keeps_message(ids.incident(incident_id))
 
 
 def _append_from_jira(database: Database, event: TimelineEvent, now: float, *, tell_slack: bool = False) -> None:

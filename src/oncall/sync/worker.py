@@ -238,7 +238,7 @@ class SyncWorker:
         if not isinstance(slack, SlackAdapter) or "slack" in self.blocked or "jira" not in self.adapters:
             return
         database = self._db()
-        rows = database.conn.execute(  # only messages this laptop keeps (a teammate's are theirs)
+        rows = database.conn.execute(  # only messages this laptop keeps: `RemoteIds.keeps_message`, in SQL
             "SELECT incident_id FROM remote_incidents WHERE slack_ts IS NOT NULL AND jira_key IS NOT NULL "
             "AND instr(slack_text, jira_key) = 0 AND (slack_text != '' OR label LIKE ?) LIMIT 50",
             (f"oncall-{RemoteIds(database).origin()}-%",),
