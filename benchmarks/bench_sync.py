@@ -43,10 +43,10 @@ LATENCY = 0.020
 LIMIT = 20  # requests per second per service
 
 
-def serve_fakes(connection, limit: int | None, clock_start: float) -> None:
+def serve_fakes(connection, limit: int | None) -> None:
     """In a child process, so the services' CPU does not compete with the sync for one GIL."""
     with FakeJira(latency=LATENCY, rate_limit=limit) as jira, \
-            FakeSlack(latency=LATENCY, rate_limit=limit, clock_start=clock_start) as slack:
+            FakeSlack(latency=LATENCY, rate_limit=limit) as slack:
         connection.send({"jira": jira.url, "jira_email": jira.email, "jira_token": jira.token,
                          "slack": slack.api_url, "slack_token": slack.token})
         while (command := connection.recv()) != "stop":
@@ -63,7 +63,7 @@ def serve_fakes(connection, limit: int | None, clock_start: float) -> None:
 class Fakes:
     def __init__(self, limit: int | None) -> None:
         self.pipe, child = multiprocessing.Pipe()
-        self.process = multiprocessing.Process(target=serve_fakes, args=(child, limit, time.time() - 60), daemon=True)
+        self.process = multiprocessing.Process(target=serve_fakes, args=(child, limit), daemon=True)
 
     def __enter__(self) -> dict:
         self.process.start()

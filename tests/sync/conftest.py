@@ -12,7 +12,7 @@ from oncall.sync.worker import SyncWorker
 from sync_fakes import contract
 from sync_fakes.jira_server import FakeJira
 from sync_fakes.slack_server import FakeSlack
-from sync_support import FakeTimer, configure
+from sync_support import FakeTimer, clock_seconds, configure
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -35,8 +35,8 @@ def specs() -> Path:
 
 
 @pytest.fixture
-def jira_server():
-    with FakeJira() as server:
+def jira_server(clock):
+    with FakeJira(now=clock_seconds(clock)) as server:
         yield server
         if contract.specs_present():
             assert contract.jira_problems(server.exchanges) == []
@@ -44,7 +44,7 @@ def jira_server():
 
 @pytest.fixture
 def slack_server(clock):
-    with FakeSlack(clock_start=clock.now().timestamp()) as server:
+    with FakeSlack(now=clock_seconds(clock)) as server:
         yield server
         if contract.specs_present():
             assert contract.slack_problems(server.exchanges) == []

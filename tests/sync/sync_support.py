@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable
+
+from oncall.domain.clock import FrozenClock
 
 from oncall.workspace.loader import Workspace, load_workspace
 from sync_fakes.jira_server import FakeJira
@@ -29,6 +32,12 @@ class FakeTimer:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+
+def clock_seconds(clock: FrozenClock) -> Callable[[], float]:
+    """For the fakes: they stamp times (issue creation, message ts) from the clock the code under
+    test reads, so no test depends on the day it runs."""
+    return lambda: clock.now().timestamp()
 
 
 def sync_sections(jira: FakeJira | None, slack: FakeSlack | None, *, deployment: str = "cloud",

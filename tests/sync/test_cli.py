@@ -6,7 +6,7 @@ import json
 
 from oncall.cli import main
 from sync_fakes.jira_server import FakeJira
-from sync_support import configure
+from sync_support import clock_seconds, configure
 from test_faults import declare_with_notes
 
 
@@ -42,8 +42,8 @@ def test_doctor_checks_credentials_project_priorities_transitions_and_channel(sy
         assert line in out, out
 
 
-def test_doctor_says_what_is_wrong_and_how_to_fix_it(workspace, slack_server, tokens, monkeypatch, capsys):
-    with FakeJira(deployment="Server", issue_types=("Task", "Bug")) as jira_server:
+def test_doctor_says_what_is_wrong_and_how_to_fix_it(workspace, slack_server, tokens, monkeypatch, capsys, clock):
+    with FakeJira(deployment="Server", issue_types=("Task", "Bug"), now=clock_seconds(clock)) as jira_server:
         monkeypatch.setenv("ONCALL_JIRA_TOKEN", jira_server.token)
         slack_server.channels["C0INCIDENTS"].bot_is_member = False
         synced = configure(workspace, jira_server, slack_server, extra='[jira.priorities]\n"SEV-1" = "Blocker"\n')
@@ -57,8 +57,8 @@ def test_doctor_says_what_is_wrong_and_how_to_fix_it(workspace, slack_server, to
 
 
 def test_doctor_falls_back_to_the_configured_issue_type_and_says_so(workspace, slack_server, tokens, monkeypatch,
-                                                                    capsys):
-    with FakeJira(issue_types=("Task", "Bug")) as jira_server:
+                                                                    capsys, clock):
+    with FakeJira(issue_types=("Task", "Bug"), now=clock_seconds(clock)) as jira_server:
         monkeypatch.setenv("ONCALL_JIRA_TOKEN", jira_server.token)
         slack_server.channels["C0INCIDENTS"].bot_is_member = False
         synced = configure(workspace, jira_server, slack_server, extra='[jira.priorities]\n"SEV-1" = "Blocker"\n')

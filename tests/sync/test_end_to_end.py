@@ -11,7 +11,7 @@ from oncall.service.incidents import Declaration
 from oncall.store.queue import QueueFilter, QueueReader
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync.status import sync_status
-from sync_support import configure
+from sync_support import clock_seconds, configure
 
 DECLARATION = Declaration(
     title="CAC dashboard shows zero <!channel> for Monday",
@@ -72,10 +72,12 @@ def test_an_incident_reaches_jira_and_slack_once_in_order(synced, service, jira_
 
 
 @pytest.mark.parametrize("deployment", ["cloud", "server"])
-def test_a_teammates_incident_is_pulled_into_the_queue(deployment, workspace, service, slack_server, tokens, make_worker, specs):
+def test_a_teammates_incident_is_pulled_into_the_queue(deployment, workspace, service, slack_server, tokens, make_worker,
+                                                      specs, clock):
     from sync_fakes.jira_server import FakeJira
 
-    with FakeJira(deployment="Cloud" if deployment == "cloud" else "Server", page_size=2) as jira_server:
+    with FakeJira(deployment="Cloud" if deployment == "cloud" else "Server", page_size=2,
+                  now=clock_seconds(clock)) as jira_server:
         for n in range(3):  # more than one page, to exercise both paging styles
             jira_server.add_issue(f"[SEV-{n + 1}] Teammate incident {n}", ["data-incident", f"sev-{n + 1}", f"oncall-beef{n}-inc-7"],
                                   status="In Progress", description="*Affected asset:* stg-ad-spend\n")
@@ -194,10 +196,7 @@ def test_a_pulled_incident_keeps_its_teammates_slack_thread(workspace, service, 
                                                            make_worker):
     label = "oncall-beef0001-inc-3"
     jira_server.add_issue("[SEV-2] Teammate's incident", ["data-incident", "sev-2", label], status="In Progress")
-    teammate = slack_server.channels["C0INCIDENTS"]
-    from sync_fakes.slack_server import FakeMessage
-    teammate.messages.append(FakeMessage(ts=f"{slack_server.clock_start}.999999", text="*SEV-2* teammate",
-                                         metadata={"event_type": "oncall_incident", "event_payload": {"label": label}}))
+    slack_server.post_as_teammate(label, "*SEV-2* teammate")
     synced = configure(workspace, jira_server, slack_server)
     worker = make_worker(synced)
     worker.drain()
@@ -209,14 +208,10 @@ def test_a_pulled_incident_keeps_its_teammates_slack_thread(workspace, service, 
 
 def test_a_teammates_incident_message_is_never_rewritten_or_doubled(workspace, service, jira_server, slack_server,
                                                                      tokens, make_worker):
-    from sync_fakes.slack_server import FakeMessage
-
     label = "oncall-beef0001-inc-3"
     jira_server.add_issue("[SEV-2] Teammate's incident", ["data-incident", "sev-2", label], status="In Progress")
     original = "*SEV-2* · *investigating* · INC-3: Teammate's incident\nIC: <@U07PRIY03> · Impact: the CFO deck"
-    slack_server.channels["C0INCIDENTS"].messages.append(FakeMessage(
-        ts=f"{slack_server.clock_start}.999999", text=original,
-        metadata={"event_type": "oncall_incident", "event_payload": {"label": label}}))
+    slack_server.post_as_teammate(label, original)
     worker = make_worker(configure(workspace, jira_server, slack_server))
     assert worker.drain().complete
     service.change_status(1, Status.IDENTIFIED, "found it")  # our own change on their incident

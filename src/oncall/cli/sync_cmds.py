@@ -76,14 +76,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from oncall.store.remote_ids import RemoteIds
     from oncall.sync.doctor import run_doctor
+    from oncall.sync.thread_link import REFUSED_STATE
 
     workspace = resolve_workspace(args)
     database = workspace.open_database()
     try:
-        used = RemoteIds(database).transitions_done()
+        ids = RemoteIds(database)
+        used, link_refusal = ids.transitions_done(), ids.state(REFUSED_STATE) or ""
     finally:
         database.close()
-    checks = run_doctor(workspace.config, used_transitions=used)
+    checks = run_doctor(workspace.config, used_transitions=used, link_refusal=link_refusal)
     if args.json:
         print_json([{"level": c.level, "check": c.what, "detail": c.detail} for c in checks])
     else:

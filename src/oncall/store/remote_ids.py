@@ -29,6 +29,7 @@ class RemoteIncident:
     slack_ts: str | None = None
     slack_creating: bool = False
     slack_text: str = ""
+    jira_thread_link: str = ""  # the Slack ts the Jira issue's "Slack thread" link points at
 
     @property
     def jira_creating(self) -> bool:
@@ -81,6 +82,7 @@ class RemoteIds:
             incident_id=row["incident_id"], label=row["label"], jira_key=row["jira_key"],
             jira_creating_since=float(row["jira_creating"] or 0), jira_updated=row["jira_updated"],
             slack_channel=row["slack_channel"], slack_ts=row["slack_ts"], slack_creating=bool(row["slack_creating"]), slack_text=row["slack_text"],
+            jira_thread_link=row["jira_thread_link"],
         )
 
     def by_label(self, label: str) -> RemoteIncident | None:
@@ -93,7 +95,8 @@ class RemoteIds:
 
     def update_incident(self, incident_id: int, **values) -> None:
         """Set some columns of the incident's row, creating it (with its label) if needed."""
-        allowed = {"label", "jira_key", "jira_creating", "jira_updated", "slack_channel", "slack_ts", "slack_creating", "slack_text"}
+        allowed = {"label", "jira_key", "jira_creating", "jira_updated", "slack_channel", "slack_ts", "slack_creating", "slack_text",
+                   "jira_thread_link"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"unknown remote id columns: {sorted(unknown)}")

@@ -32,6 +32,11 @@ from oncall.workspace.config import Config
 SEARCH_CATCH_UP_SECONDS = 30.0
 
 
+# A teammate's incident whose Jira issue has no link to its Slack thread (made before links
+# existed, or in a Jira that refuses them): how far before the issue's creation the channel is
+# scanned for their message. Generous: their Slack may have gone out days before their Jira.
+THREAD_SCAN_DAYS = 30
+
 # Stored as the parent's text when this laptop posted it but the answer was lost: not empty
 # (so it is ours to keep current) and never equal to a real text (so the next refresh updates it).
 POSTED_HERE_TEXT_UNKNOWN = "(posted by this laptop; its text is not known)"
@@ -130,11 +135,13 @@ class JiraDelivery(Delivery):
 class SlackDelivery(Delivery):
     target = "slack"
 
-    def __init__(self, database: Database, config: Config, adapter: SlackAdapter) -> None:
+    def __init__(self, database: Database, config: Config, adapter: SlackAdapter,
+                 linked_thread: Callable[[RemoteIncident], tuple[str, str] | None] = lambda remote: None) -> None:
         super().__init__(database, config)
         self.adapter = adapter
         assert config.slack is not None
         self.slack = config.slack
+        self.linked_thread = linked_thread  # the thread the incident's Jira issue links to (`thread_link.py`)
 
     def _deliver(self, job: Job) -> str:
         incident, event = job.incident, job.event
@@ -175,9 +182,17 @@ class SlackDelivery(Delivery):
         if remote.slack_channel and remote.slack_ts:
             return remote.slack_channel, remote.slack_ts, remote.label
         pulled = not self.ids.is_ours(remote.label)
+        if pulled:
+            # A teammate's incident (pulled from Jira) already has its parent, posted by their
+            # laptop, which links it from the Jira issue. (One in another channel, where this
+            # team's bot may not be, is not ours to reply in.)
+            linked = self.linked_thread(remote)
+            if linked and linked[0] == self.adapter.channel_id():
+                self.ids.update_incident(incident.id, slack_channel=linked[0], slack_ts=linked[1],
+                                         slack_creating=False, jira_thread_link=linked[1])
+                return linked[0], linked[1], remote.label
         if remote.slack_creating or pulled:
-            # A teammate's incident (pulled from Jira) already has its parent, posted by their laptop.
-            since = (incident.detected_at - timedelta(days=1)).timestamp()
+            since = (incident.detected_at - timedelta(days=THREAD_SCAN_DAYS)).timestamp()
             found = self.adapter.find_parent(remote.label, since)
             if found:
                 # Ours if we were posting it (its answer was lost): we keep it current, starting

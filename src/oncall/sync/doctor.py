@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from oncall.sync.deliver import THREAD_SCAN_DAYS
 from oncall.sync.errors import SyncError
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.retry import RateGate, SystemTimer, Timer
@@ -30,14 +31,16 @@ class Check:
         return f"{self.level.upper():<4}  {self.what}" + (f": {self.detail}" if self.detail else "")
 
 
-def run_doctor(config: Config, timer: Timer | None = None, used_transitions: frozenset[str] = frozenset()) -> list[Check]:
-    """`used_transitions`: Jira transitions this machine's sync has already carried out."""
+def run_doctor(config: Config, timer: Timer | None = None, used_transitions: frozenset[str] = frozenset(),
+               link_refusal: str = "") -> list[Check]:
+    """`used_transitions`: Jira transitions this machine's sync has already carried out;
+    `link_refusal`: why Jira last refused a link to a Slack thread ('' if it did not)."""
     timer = timer or SystemTimer()
     if config.jira is None and config.slack is None:
         return [Check("ok", "sync", "offline: no [jira] or [slack] in oncall.toml, so nothing leaves this machine")]
     checks: list[Check] = []
     if config.jira is not None:
-        checks += _jira(config, timer, used_transitions)
+        checks += _jira(config, timer, used_transitions, link_refusal)
     if config.slack is not None:
         checks += _slack(config, timer)
     return checks
@@ -60,7 +63,7 @@ def _attempt(checks: list[Check], what: str, action: Callable[[], str]) -> bool:
         return False
 
 
-def _jira(config: Config, timer: Timer, used_transitions: frozenset[str]) -> list[Check]:
+def _jira(config: Config, timer: Timer, used_transitions: frozenset[str], link_refusal: str) -> list[Check]:
     jira = config.jira
     assert jira is not None
     checks: list[Check] = []
@@ -96,7 +99,29 @@ def _jira(config: Config, timer: Timer, used_transitions: frozenset[str]) -> lis
 
     _attempt(checks, "Jira priorities", priorities)
     checks.append(_transitions(adapter, used_transitions))
+    if config.slack is not None:
+        checks.append(_thread_links(adapter, link_refusal))
     return checks
+
+
+def _thread_links(adapter: JiraAdapter, refusal: str) -> Check:
+    """Issues link to their Slack thread; without the permission the sync goes on, and teammates'
+    laptops find threads by scanning the channel instead."""
+    what = "Jira links to Slack threads"
+    project = adapter.config.project
+    try:
+        answer = adapter.call(lambda: adapter.client.my_permissions(projectKey=project, permissions="LINK_ISSUES"),
+                              "reading the account's permissions")
+    except SyncError as error:
+        return Check("warn", what, error.message)
+    allowed = ((answer.get("permissions") or {}).get("LINK_ISSUES") or {}).get("havePermission")
+    if not allowed:
+        return Check("warn", what, f"the account lacks the Link Issues permission in project {project}, so issues "
+                     "do not link to their Slack thread and teammates' laptops find it by scanning the channel "
+                     f"(up to {THREAD_SCAN_DAYS} days back); grant it in the project's permission scheme")
+    if refusal:
+        return Check("warn", what, f"the permission is there now, but the last try was refused: {refusal}")
+    return Check("ok", what, "each issue links to its incident's Slack thread")
 
 
 def _transitions(adapter: JiraAdapter, used: frozenset[str]) -> Check:

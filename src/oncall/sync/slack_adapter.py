@@ -118,6 +118,11 @@ class SlackAdapter:
     def update_parent(self, channel: str, ts: str, text: str) -> None:
         self.call(lambda: self.client.chat_update(channel=channel, ts=ts, text=text), "updating the incident message")
 
+    def permalink(self, channel: str, ts: str) -> str:
+        answer = self.call(lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts),
+                           "reading the incident message's address")
+        return str(answer["permalink"])
+
     def post_reply(self, channel: str, parent_ts: str, text: str, metadata: dict, broadcast: bool) -> str:
         answer = self.call(lambda: self.client.chat_postMessage(
             channel=channel, thread_ts=parent_ts, text=text, metadata=metadata, reply_broadcast=broadcast,

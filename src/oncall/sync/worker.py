@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 
 from oncall.store.db import Database, open_database
 from oncall.store.outbox import OutboxStore
-from oncall.store.remote_ids import RemoteIds
+from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.sync.deliver import Delivery, JiraDelivery, SlackDelivery
 from oncall.sync.errors import Permanent, SyncError
 from oncall.sync.jira_adapter import JiraAdapter
@@ -32,6 +32,7 @@ from oncall.sync.pipeline import DeliveryPass
 from oncall.sync.pull import PullReport, pull_from_jira
 from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
+from oncall.sync.thread_link import ThreadLinker, linked_thread
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
 
@@ -126,6 +127,7 @@ class SyncWorker:
         self._write_lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._last_pull = float("-inf")
+        self._linker: ThreadLinker | None = None
 
     # -- building ----------------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class SyncWorker:
         self._maybe_pull(report)
         DeliveryPass(self, report).run()
         self._refresh_stale_parents()
+        self._link_threads()
         self._finish_pass(report)
         return report
 
@@ -252,6 +255,21 @@ class SyncWorker:
                 log.info("slack: incident message not refreshed yet: %s", error.message)
                 return
 
+    def _link_threads(self) -> None:
+        """Jira issues get their link to the Slack thread once both exist (`thread_link.py`)."""
+        jira, slack = self.adapters.get("jira"), self.adapters.get("slack")
+        if not isinstance(jira, JiraAdapter) or not isinstance(slack, SlackAdapter) or self.blocked:
+            return
+        if self._linker is None:
+            self._linker = ThreadLinker(jira, slack, self.timer)
+        self._linker.run(self._db())
+
+    def _linked_thread(self, remote: RemoteIncident) -> tuple[str, str] | None:
+        jira = self.adapters.get("jira")
+        if not isinstance(jira, JiraAdapter) or "jira" in self.blocked:
+            return None
+        return linked_thread(jira, remote)
+
     def _finish_pass(self, report: SyncReport) -> None:
         database = self._db()
         database.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -292,7 +310,7 @@ class SyncWorker:
             if isinstance(adapter, JiraAdapter):
                 deliveries[target] = JiraDelivery(database, self.config, adapter, self.timer.time)
             else:
-                deliveries[target] = SlackDelivery(database, self.config, adapter)
+                deliveries[target] = SlackDelivery(database, self.config, adapter, self._linked_thread)
         return deliveries[target]
 
     def _pool(self, target: str) -> ThreadPoolExecutor:

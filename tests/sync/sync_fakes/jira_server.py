@@ -1,5 +1,6 @@
-"""A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions and search, in
-Cloud (`/search/jql`, `nextPageToken`) or Server (`/search`, `startAt`/`total`) mode."""
+"""A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions, remote links and
+search, in Cloud (`/search/jql`, `nextPageToken`) or Server (`/search`, `startAt`/`total`) mode.
+Every time it stamps comes from the clock it is given (tests pass the one the code under test uses)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from .base import FakeService, Reply, Request
 
@@ -20,17 +21,14 @@ TRANSITIONS = [("11", "Start Progress", "In Progress"), ("21", "Resolve", "Resol
 PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
 
 
-def _now_text() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-
-
 @dataclass
 class FakeIssue:
     id: str
     key: str
     fields: dict[str, Any]
     comments: list[dict[str, Any]] = field(default_factory=list)
-    updated_at: float = field(default_factory=time.time)
+    remote_links: list[dict[str, Any]] = field(default_factory=list)
+    updated_at: float = 0.0
 
 
 class FakeJira(FakeService):
@@ -38,8 +36,11 @@ class FakeJira(FakeService):
 
     def __init__(self, *, deployment: str = "Cloud", project: str = "DATA", email: str = "bot@example.com",
                  token: str = "jira-secret-token", issue_types: tuple[str, ...] = ("Incident", "Task", "Bug"),
-                 page_size: int = 50, **kwargs) -> None:
+                 page_size: int = 50, now: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.now = now
+        # False: the account lacks the Link Issues permission (remote links answer 403).
+        self.may_link = True
         self.deployment = deployment
         self.project = project
         self.email = email
@@ -71,6 +72,13 @@ class FakeJira(FakeService):
             return self._create({"summary": summary, "labels": labels, "description": description,
                                  "issuetype": {"name": "Incident"}, "priority": {"name": "High"}}, status)
 
+    def add_remote_link(self, key: str, global_id: str, url: str, title: str = "Slack thread") -> None:
+        """A link a teammate's laptop (or a person) added to the issue."""
+        with self.lock:
+            issue = self.issues[key]
+            issue.remote_links.append({"id": 20000 + len(issue.remote_links), "globalId": global_id,
+                                       "object": {"url": url, "title": title}})
+
     def set_status(self, key: str, status: str) -> None:
         with self.lock:
             self.issues[key].fields["status"] = self._status(status)
@@ -90,7 +98,7 @@ class FakeJira(FakeService):
         if route == "/serverInfo" and method == "GET":
             return Reply(200, {"baseUrl": self.url, "version": "1001.0.0", "versionNumbers": [1001, 0, 0],
                                "deploymentType": self.deployment, "buildNumber": 100000,
-                               "serverTitle": "Fake Jira", "serverTime": _now_text()})
+                               "serverTitle": "Fake Jira", "serverTime": self._now_text()})
         if route == "/myself" and method == "GET":
             return Reply(200, {"self": f"{self.url}{API}/user?accountId=bot", "accountId": "bot",
                                "emailAddress": self.email, "displayName": "oncall bot", "active": True})
@@ -98,6 +106,8 @@ class FakeJira(FakeService):
             return Reply(200, [{"id": name, "key": name, "name": name.title(), "custom": False}
                                for name in ("summary", "status", "labels", "priority", "updated", "description",
                                             "created")])
+        if route == "/mypermissions" and method == "GET":
+            return self._permissions(request)
         if route == "/priority" and method == "GET":
             return Reply(200, [{"self": f"{self.url}{API}/priority/{n}", "id": str(n), "name": name}
                                for n, name in enumerate(PRIORITIES, start=1)])
@@ -108,7 +118,7 @@ class FakeJira(FakeService):
             return self._create_from(request)
         if route in ("/search", "/search/jql") and method in ("GET", "POST"):
             return self._search(request, cloud=route.endswith("/jql"))
-        match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions)?", route)
+        match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions|/remotelink)?", route)
         if match:
             issue = self._find(match.group(1))
             if issue is None:
@@ -118,6 +128,8 @@ class FakeJira(FakeService):
                 return self._issue(issue, request)
             if part == "/comment":
                 return self._comment(issue, request)
+            if part == "/remotelink":
+                return self._remote_link(issue, request)
             return self._transition(issue, request)
         return Reply(404, {"errorMessages": [f"No route for {method} {path}"], "errors": {}})
 
@@ -144,7 +156,7 @@ class FakeJira(FakeService):
     def _create(self, fields: dict[str, Any], status: str) -> FakeIssue:
         self._next_id += 1
         key = f"{self.project}-{len(self.issues) + 1}"
-        fields = {**fields, "status": self._status(status), "created": _now_text()}
+        fields = {**fields, "status": self._status(status), "created": self._now_text()}
         issue = FakeIssue(str(self._next_id), key, fields)
         self._touch(issue)
         self.issues[key] = issue
@@ -156,9 +168,12 @@ class FakeJira(FakeService):
         return {"self": f"{self.url}{API}/status/{STATUSES.index(name) + 1}", "id": str(STATUSES.index(name) + 1),
                 "name": name}
 
+    def _now_text(self) -> str:
+        return datetime.fromtimestamp(self.now(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
     def _touch(self, issue: FakeIssue) -> None:
-        issue.updated_at = time.time()
-        issue.fields["updated"] = _now_text()
+        issue.updated_at = self.now()
+        issue.fields["updated"] = self._now_text()
 
     def _find(self, key_or_id: str) -> FakeIssue | None:
         return self.issues.get(key_or_id) or next((i for i in self.issues.values() if i.id == key_or_id), None)
@@ -186,7 +201,7 @@ class FakeJira(FakeService):
     def _comment(self, issue: FakeIssue, request: Request) -> Reply:
         if request.method == "POST":
             comment = {"id": str(len(issue.comments) + 1 + 100 * int(issue.id)), "body": (request.body or {}).get("body", ""),
-                       "created": _now_text()}
+                       "created": self._now_text()}
             issue.comments.append(comment)
             self._touch(issue)
             return Reply(201, self._comment_json(issue, comment))
@@ -194,6 +209,40 @@ class FakeJira(FakeService):
         page = issue.comments[start:start + self.page_size]
         return Reply(200, {"startAt": start, "maxResults": self.page_size, "total": len(issue.comments),
                            "comments": [self._comment_json(issue, c) for c in page]})
+
+    def _permissions(self, request: Request) -> Reply:
+        wanted = [p for p in str(request.query.get("permissions", "")).split(",") if p]
+        if not wanted:
+            return Reply(400, {"errorMessages": ["The 'permissions' query parameter is required."], "errors": {}})
+        known = {"LINK_ISSUES": ("21", "Link Issues", self.may_link), "BROWSE_PROJECTS": ("10", "Browse Projects", True)}
+        return Reply(200, {"permissions": {
+            key: {"id": known[key][0], "key": key, "name": known[key][1], "type": "PROJECT",
+                  "description": known[key][1], "havePermission": known[key][2]}
+            for key in wanted if key in known}})
+
+    def _remote_link(self, issue: FakeIssue, request: Request) -> Reply:
+        if not self.may_link:
+            return Reply(403, {"errorMessages": ["You do not have the permission to link issues."], "errors": {}})
+        if request.method == "GET":
+            wanted = request.query.get("globalId")
+            links = [link for link in issue.remote_links if wanted in (None, link["globalId"])]
+            return Reply(200, [{"id": link["id"], "self": f"{self.url}{API}/issue/{issue.key}/remotelink/{link['id']}",
+                                "globalId": link["globalId"], "object": link["object"]} for link in links])
+        body = request.body or {}
+        target = body.get("object") or {}
+        if not target.get("url") or not target.get("title"):
+            return Reply(400, {"errorMessages": [], "errors": {"title": "'title' is required."}})
+        existing = next((link for link in issue.remote_links
+                         if body.get("globalId") and link["globalId"] == body.get("globalId")), None)
+        if existing is not None:
+            existing["object"] = target
+            created = False
+        else:
+            existing = {"id": 20000 + len(issue.remote_links), "globalId": body.get("globalId", ""), "object": target}
+            issue.remote_links.append(existing)
+            created = True
+        return Reply(201 if created else 200, {"id": existing["id"],
+                                               "self": f"{self.url}{API}/issue/{issue.key}/remotelink/{existing['id']}"})
 
     def _available(self, issue: FakeIssue) -> list[tuple[str, str, str]]:
         current = issue.fields["status"]["name"]
@@ -216,7 +265,7 @@ class FakeJira(FakeService):
         if cloud != (self.deployment == "Cloud"):
             return Reply(410 if not cloud else 404, {"errorMessages": ["Wrong search API for this deployment"], "errors": {}})
         jql = str(request.param("jql", ""))
-        found = [i for i in self.issues.values() if _matches(i, jql) and not self._unindexed.get(i.key)]
+        found = [i for i in self.issues.values() if _matches(i, jql, self.now()) and not self._unindexed.get(i.key)]
         self._unindexed = {key: misses - 1 for key, misses in self._unindexed.items() if misses > 1}
         found.sort(key=lambda i: i.updated_at)
         wanted = request.param("fields")
@@ -236,7 +285,7 @@ class FakeJira(FakeService):
                            "issues": [self._bean(i, wanted) for i in page]})
 
 
-def _matches(issue: FakeIssue, jql: str) -> bool:
+def _matches(issue: FakeIssue, jql: str, now: float) -> bool:
     for label in re.findall(r'labels\s*=\s*"([^"]+)"', jql):
         if label not in issue.fields.get("labels", []):
             return False
@@ -244,6 +293,6 @@ def _matches(issue: FakeIssue, jql: str) -> bool:
         if not issue.key.startswith(project + "-"):
             return False
     for minutes in re.findall(r'updated\s*>=\s*"-(\d+)m"', jql):
-        if issue.updated_at < time.time() - int(minutes) * 60:
+        if issue.updated_at < now - int(minutes) * 60:
             return False
     return True

@@ -9,7 +9,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .base import FakeService, Reply, Request
 
@@ -45,10 +45,10 @@ class FakeSlack(FakeService):
     name = "slack"
 
     def __init__(self, *, token: str = "xoxb-slack-secret-token", page_size: int = 100,
-                 clock_start: float | None = None, **kwargs) -> None:
+                 now: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Message timestamps count up from here (tests use their frozen clock's "now").
-        self.clock_start = int(clock_start if clock_start is not None else time.time())
+        # Message timestamps come from this clock (tests pass the clock of the code under test).
+        self.now = now
         self.token = token
         self.page_size = page_size
         self.channels: dict[str, FakeChannel] = {}
@@ -119,12 +119,24 @@ class FakeSlack(FakeService):
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
         message = FakeMessage(
-            ts=f"{self.clock_start}.{next(self._ts):06d}", text=str(request.param("text", "")), metadata=metadata,
+            ts=self._next_ts(), text=str(request.param("text", "")), metadata=metadata,
             thread_ts=request.param("thread_ts"), reply_broadcast=bool(request.param("reply_broadcast", False)),
         )
         channel.messages.append(message)
         return Reply(200, {"ok": True, "channel": channel.id, "ts": message.ts,
                            "message": self._message_json(message, with_metadata=True)})
+
+    def _next_ts(self) -> str:
+        return f"{int(self.now())}.{next(self._ts):06d}"
+
+    def _chat_getPermalink(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        ts = str(request.param("message_ts", ""))
+        if channel.message(ts) is None:
+            return Reply(200, {"ok": False, "error": "message_not_found"})
+        return Reply(200, {"ok": True, "channel": channel.id, "permalink": self.permalink(ts, channel.id)})
 
     def _chat_update(self, request: Request) -> Reply:
         channel = self._channel(request)
@@ -183,7 +195,18 @@ class FakeSlack(FakeService):
         page, paging = self._page(channels, request)
         return Reply(200, {"ok": True, "channels": page, "response_metadata": paging["response_metadata"]})
 
-    # -- for assertions --------------------------------------------------------------------
+    # -- for tests ---------------------------------------------------------------------------
+
+    def permalink(self, ts: str, channel_id: str = "C0INCIDENTS") -> str:
+        return f"https://fake.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+
+    def post_as_teammate(self, label: str, text: str, channel_id: str = "C0INCIDENTS") -> FakeMessage:
+        """A parent message a teammate's laptop posted for their incident, now (on this fake's clock)."""
+        with self.lock:
+            message = FakeMessage(ts=self._next_ts(), text=text,
+                                  metadata={"event_type": "oncall_incident", "event_payload": {"label": label}})
+            self.channels[channel_id].messages.append(message)
+            return message
 
     def parents_in(self, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
         with self.lock:
