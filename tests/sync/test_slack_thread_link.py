@@ -3,6 +3,7 @@ through that link however long before their issue it was posted."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -118,3 +119,14 @@ def test_a_jira_that_refuses_links_still_syncs_everything_and_doctor_says_why(sy
     assert main(["doctor", "--workspace", str(synced.root)]) == 0  # a warning: the sync works without links
     out = capsys.readouterr().out
     assert "WARN  Jira links to Slack threads: the account lacks the Link Issues permission in project DATA" in out
+
+
+def test_one_sync_links_every_issue_even_past_one_passs_share(synced, service, jira_server, slack_server,
+                                                               make_worker):
+    from oncall.sync.thread_link import LINKS_PER_PASS
+
+    for n in range(LINKS_PER_PASS + 3):
+        service.declare(dataclasses.replace(DECLARATION, title=f"incident {n}"))
+    assert make_worker(synced).drain().complete
+    assert all(len(issue.remote_links) == 1 for issue in jira_server.issues.values())
+    assert len(jira_server.issues) == LINKS_PER_PASS + 3

@@ -32,7 +32,7 @@ from oncall.sync.pipeline import DeliveryPass
 from oncall.sync.pull import PullReport, pull_from_jira
 from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
-from oncall.sync.thread_link import ThreadLinker, linked_thread
+from oncall.sync.thread_link import LINKS_PER_PASS, ThreadLinker, linked_thread
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
 
@@ -128,6 +128,7 @@ class SyncWorker:
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._last_pull = float("-inf")
         self._linker: ThreadLinker | None = None
+        self._more_links = False  # the last pass left links to add
 
     # -- building ----------------------------------------------------------------------------
 
@@ -182,6 +183,8 @@ class SyncWorker:
                 total.targets[target].add(part)
             total.pulled = total.pulled or report.pulled
             total.pending, total.failed = report.pending, report.failed
+            if self._more_links:  # the linker stopped at its bound for one pass: go on right away
+                continue
             due = self._next_due()
             if due is None or due - started > max_wait:
                 return total
@@ -257,12 +260,13 @@ class SyncWorker:
 
     def _link_threads(self) -> None:
         """Jira issues get their link to the Slack thread once both exist (`thread_link.py`)."""
+        self._more_links = False
         jira, slack = self.adapters.get("jira"), self.adapters.get("slack")
         if not isinstance(jira, JiraAdapter) or not isinstance(slack, SlackAdapter) or self.blocked:
             return
         if self._linker is None:
             self._linker = ThreadLinker(jira, slack, self.timer)
-        self._linker.run(self._db())
+        self._more_links = self._linker.run(self._db()) == LINKS_PER_PASS
 
     def _linked_thread(self, remote: RemoteIncident) -> tuple[str, str] | None:
         jira = self.adapters.get("jira")
