@@ -25,13 +25,16 @@ class EventKind(str, Enum):
     CLOSE_OVERRIDE = "close_override"
 
 
+TITLE_MAX = 200  # characters: a title is read in a queue row, not a paragraph
+
+
 class Incident(BaseModel):
     """One incident. `id` is None until the store gives it one."""
 
     model_config = ConfigDict(frozen=True)
 
     id: int | None = None
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
     severity: Severity
     status: Status = Status.TRIAGE
     asset: str = Field(min_length=1)

@@ -8,11 +8,14 @@ create, so an empty look-up soon after is not yet proof that nothing was made.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from oncall.store.db import Database, in_chunks
 
+
+PULL_SKIPPED = "jira_pull_skipped"  # sync_state key: JSON {issue key: why it was not imported}
 
 # (event id, target, step, remote id): one completed step of delivering an event.
 Steps = Iterable[tuple[int, str, str, str]]
@@ -70,6 +73,18 @@ class RemoteIds:
                 "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def pull_skipped(self) -> dict[str, str]:
+        """Jira issues the pull could not import, and why; each stays listed until it imports
+        (after someone changes it in Jira). The footer and the sync screen say so."""
+        try:
+            found = json.loads(self.state(PULL_SKIPPED) or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def set_pull_skipped(self, skipped: dict[str, str]) -> None:
+        self.set_state(PULL_SKIPPED, json.dumps(skipped) if skipped else "")
 
     # -- incidents ---------------------------------------------------------------------------
 

@@ -223,17 +223,28 @@ class JiraAdapter:
         return f"{self.config.server}/browse/{key}"
 
 
-def _issue(key: str, fields: dict[str, Any]) -> JiraIssue:
+def _issue(key: Any, fields: Any) -> JiraIssue:
+    """What the pull reads, from whatever a person or a teammate's tool put in the issue: a field
+    of an unexpected type or missing reads as empty, never as an error."""
+    fields = fields if isinstance(fields, dict) else {}
     return JiraIssue(
-        key=key,
-        summary=fields.get("summary") or "",
-        status=(fields.get("status") or {}).get("name", ""),
-        labels=tuple(fields.get("labels") or ()),
-        priority=(fields.get("priority") or {}).get("name", ""),
-        updated=fields.get("updated") or "",
-        description=fields.get("description") or "",
-        created=fields.get("created") or "",
+        key=_text(key),
+        summary=_text(fields.get("summary")),
+        status=_name(fields.get("status")),
+        labels=tuple(label for label in fields.get("labels") or () if isinstance(label, str)),
+        priority=_name(fields.get("priority")),
+        updated=_text(fields.get("updated")),
+        description=_text(fields.get("description")),
+        created=_text(fields.get("created")),
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _name(value: Any) -> str:
+    return _text(value.get("name")) if isinstance(value, dict) else _text(value)
 
 
 def _refused_for(error: Exception) -> float | None:

@@ -10,11 +10,15 @@ recorded as a note instead.
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
+from pydantic import ValidationError
+
+from oncall.domain.incident import TITLE_MAX, DetectionSource, EventKind, Incident, TimelineEvent
 from oncall.domain.rules import RuleViolation, check_transition
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
@@ -27,12 +31,15 @@ from oncall.sync.jira_adapter import JiraAdapter, JiraIssue
 from oncall.sync.messages import DATA_INCIDENT_LABEL
 from oncall.workspace.config import Config
 
+log = logging.getLogger(__name__)
+
 PULL_ACTOR = "jira"
 _LABEL = re.compile(r"^oncall-[0-9a-z]+-inc-\d+$")
 _SEV = re.compile(r"^sev-([123])$")
 _SUMMARY_SEV = re.compile(r"^\[SEV-[123]\]\s*")
-_ASSET = re.compile(r"\*Affected asset:\*\s*(\S+)")
+_ASSET = re.compile(r"\*Affected asset:\*\s*(\S{1,100})")
 PULLED_AT = "jira_pulled_at"
+
 
 
 @dataclass
@@ -40,6 +47,7 @@ class PullReport:
     created: int = 0
     updated: int = 0
     seen: int = 0
+    skipped: list[str] = field(default_factory=list)  # "DATA-7: why", for issues not imported
 
 
 def pull_from_jira(database: Database, config: Config, jira: JiraAdapter, now: float) -> PullReport:
@@ -52,11 +60,31 @@ def pull_from_jira(database: Database, config: Config, jira: JiraAdapter, now: f
         minutes = int((now - float(last)) // 60) + 2
         jql += f' AND updated >= "-{minutes}m"'
     report = PullReport()
+    skipped = ids.pull_skipped()
     for issue in jira.search(jql + " ORDER BY updated ASC"):
         report.seen += 1
-        _apply(database, config, ids, issue, now, report)
+        try:
+            _apply(database, config, ids, issue, now, report)
+        except sqlite3.OperationalError:
+            raise  # this laptop's database is busy: the whole pull is tried again
+        except Exception as error:  # whatever one issue holds, it never stops the pull
+            why = _why(error)
+            log.warning("jira pull: %s not imported: %s", issue.key, why, exc_info=not isinstance(error, ValueError))
+            skipped[issue.key] = why
+            report.skipped.append(f"{issue.key}: {why}")
+        else:
+            skipped.pop(issue.key, None)
+    ids.set_pull_skipped(skipped)
     ids.set_state(PULLED_AT, repr(now))
     return report
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return f"{type(error).__name__}: {error}"[:300]
 
 
 def _apply(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue, now: float, report: PullReport) -> None:
@@ -91,12 +119,24 @@ def _moment(now: float) -> datetime:
 
 
 def _jira_time(text: str) -> datetime | None:
-    """Jira's `2026-11-27T09:30:00.000+0000`, in UTC to the second."""
-    try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    """Jira's `2026-11-27T09:30:00.000+0000` (or any ISO 8601 moment with a zone), in UTC to the
+    second; None for anything else."""
+    for read in (lambda: datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z"), lambda: datetime.fromisoformat(text)):
+        try:
+            moment = read()
+        except ValueError:
+            continue
+        if moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return None
+
+
+def _title(issue: JiraIssue) -> str:
+    """The summary without our `[SEV-n]` prefix, cut to fit a title; the key if it is empty."""
+    title = " ".join(_SUMMARY_SEV.sub("", issue.summary).split())
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX - 1].rstrip() + "…"
+    return title or issue.key
 
 
 def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue, label: str, now: float) -> None:
@@ -107,7 +147,7 @@ def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue
     status = _status_from_jira(config, issue.status) or Status.INVESTIGATING
     asset = _ASSET.search(issue.description or "")
     incident = Incident(
-        title=_SUMMARY_SEV.sub("", issue.summary) or issue.key,
+        title=_title(issue),
         severity=severity,
         status=status,
         asset=asset.group(1) if asset else "unknown",

@@ -28,6 +28,7 @@ class TargetSnapshot:
     failed: int = 0
     problem: str = ""  # the whole system is stopped, and why (credentials, project, channel)
     last_error: str = ""  # the reason of the oldest failure, or of the latest retry
+    notice: str = ""  # something a person should know that stops nothing (Jira issues not imported)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,15 @@ class SyncSummary:
 
 
 def summarize(snapshot: SyncSnapshot) -> SyncSummary:
+    summary = _summarize(snapshot)
+    notices = "; ".join(t.notice for t in snapshot.targets if t.notice)
+    if not notices:
+        return summary
+    return SyncSummary(summary.state, f"{summary.text} · {notices}",
+                       "; ".join(part for part in (summary.detail, notices) if part))
+
+
+def _summarize(snapshot: SyncSnapshot) -> SyncSummary:
     if not snapshot.targets:
         return SyncSummary("offline", "offline", "no [jira] or [slack] in oncall.toml: everything stays local")
     pending = sum(t.pending for t in snapshot.targets)
@@ -74,7 +84,12 @@ def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
         problem = ids.state(f"health:{target}") or ""
         if not os.environ.get(_TOKENS[target], "").strip():
             problem = f"set the environment variable {_TOKENS[target]}"
-        targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target)))
+        notice = ""
+        if target == "jira" and (skipped := ids.pull_skipped()):
+            first, why = next(iter(skipped.items()))
+            notice = f"{len(skipped)} Jira issue{'s' if len(skipped) > 1 else ''} not imported ({first}: {why})"
+        targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target),
+                                      notice))
     return SyncSnapshot(tuple(targets))
 
 

@@ -73,7 +73,9 @@ class SyncReport:
             line = f"{report.target}: {report.delivered} delivered, {report.retrying} to retry, {report.failed} failed"
             out.append(line + (f" — {report.problem}" if report.problem else ""))
         if self.pulled:
-            out.append(f"jira pull: {self.pulled.created} new, {self.pulled.updated} updated")
+            out.append(f"jira pull: {self.pulled.created} new, {self.pulled.updated} updated"
+                       + (f", {len(self.pulled.skipped)} not imported" if self.pulled.skipped else ""))
+            out += [f"  not imported: {line}" for line in self.pulled.skipped]
         return out
 
 
@@ -237,6 +239,11 @@ class SyncWorker:
                 self.blocked["jira"] = error.message
         except SyncError as error:
             log.info("jira pull will be tried again: %s", error.message)
+        except sqlite3.OperationalError as error:  # the database is busy: the pull waits for the next pass
+            log.info("jira pull will be tried again: %s", error)
+        except Exception:  # a fault of our own in the pull must not stop our incidents going out
+            log.exception("jira pull failed; it is tried again in %.0f s", PULL_EVERY_SECONDS)
+            self._last_pull = now
 
     def _refresh_stale_parents(self) -> None:
         """Parents posted before the Jira issue existed get their Jira link once it does."""

@@ -72,6 +72,17 @@ class FakeJira(FakeService):
             return self._create({"summary": summary, "labels": labels, "description": description,
                                  "issuetype": {"name": "Incident"}, "priority": {"name": "High"}}, status)
 
+    def add_raw_issue(self, fields: dict[str, Any]) -> FakeIssue:
+        """An issue with exactly these fields (a person in the Jira UI can make odd ones): no status
+        or priority unless given, any summary, any description."""
+        with self.lock:
+            self._next_id += 1
+            issue = FakeIssue(str(self._next_id), f"{self.project}-{len(self.issues) + 1}",
+                              {"created": self._now_text(), **fields})
+            self._touch(issue)
+            self.issues[issue.key] = issue
+            return issue
+
     def add_remote_link(self, key: str, global_id: str, url: str, title: str = "Slack thread") -> None:
         """A link a teammate's laptop (or a person) added to the issue."""
         with self.lock:
