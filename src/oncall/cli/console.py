@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from oncall.cli.context import clock
-from oncall.workspace.paths import workspace_root
+import sys
+
+from oncall.cli.context import EXIT_BAD_INPUT, clock
+from oncall.workspace.paths import DatabaseUnknown, glance, workspace_root
 
 
 def open_console(args: argparse.Namespace) -> int:
@@ -18,9 +20,14 @@ def open_console(args: argparse.Namespace) -> int:
         from oncall.demo.install import ensure_demo_root
 
         root = ensure_demo_root(clock().now())
+    try:
+        glance(root)  # the database the commands would use, or none: never a different one
+    except DatabaseUnknown as error:
+        print(f"oncall: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from oncall.tui.app import OncallApp
 
-    # A broken config still opens the console, which shows what is wrong.
+    # A config with broken entries still opens the console, which shows what is wrong.
     app = OncallApp(root, clock=clock())
     app.run()
     return app.return_code or 0

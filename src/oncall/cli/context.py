@@ -38,6 +38,7 @@ def resolve_workspace(args: argparse.Namespace) -> Workspace:
     """
     from oncall.workspace.config import ConfigError
     from oncall.workspace.loader import load_workspace
+    from oncall.workspace.paths import DatabaseUnknown
 
     root = workspace_root(getattr(args, "workspace", None))
     if root is None:
@@ -49,7 +50,7 @@ def resolve_workspace(args: argparse.Namespace) -> Workspace:
             raise CommandError(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
         try:
             workspace = load_workspace(root, strict=True)
-        except ConfigError as error:
+        except (ConfigError, DatabaseUnknown) as error:
             raise CommandError(str(error)) from None
     for problem in workspace.problems:
         print(f"oncall: warning: {problem}", file=sys.stderr)

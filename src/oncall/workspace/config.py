@@ -99,11 +99,10 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key in _SECTIONS:
-            model = _SECTIONS[key]
-            try:
-                values[key] = model.model_validate(value)
-            except ValidationError as error:
-                problems.extend(_problems(error, path, key, locator, locator.section(key)))
+            section = _validate_keeping_the_rest(_SECTIONS[key], value, path, key, locator, locator.section(key),
+                                                 problems)
+            if section is not None:
+                values[key] = section
         elif key in _LISTS:
             model = _LISTS[key]
             if not isinstance(value, list):
@@ -111,11 +110,10 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
                 continue
             entries = []
             for index, entry in enumerate(value):
-                try:
-                    entries.append(model.model_validate(entry))
-                except ValidationError as error:
-                    label = f"{key}[{index}]"
-                    problems.extend(_problems(error, path, label, locator, locator.array_entry(key, index)))
+                loaded = _validate_keeping_the_rest(model, entry, path, f"{key}[{index}]", locator,
+                                                    locator.array_entry(key, index), problems)
+                if loaded is not None:
+                    entries.append(loaded)
             values[key] = entries
         else:
             known = ", ".join(sorted([*_SECTIONS, *_LISTS]))
@@ -123,6 +121,28 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
     config = Config(**values)
     problems.extend(_cross_checks(config, path, locator))
     return config, problems
+
+
+def _validate_keeping_the_rest(model: type[BaseModel], value: Any, path: Path, prefix: str, locator: "_Locator",
+                               table: int | None, problems: list["ConfigProblem"]) -> BaseModel | None:
+    """Validate one table or entry. A bad key is reported and dropped, and the rest of its table
+    still loads (an unknown `timezone` in [workspace] must not lose `database`); only a table
+    that is not a table, or that lacks a required key, is dropped whole."""
+    dropped: set[str] = set()
+    while True:
+        try:
+            return model.model_validate(value)
+        except ValidationError as error:
+            details = error.errors()
+            # A required key dropped for being wrong was reported already: not again as missing.
+            fresh = [d for d in details if not (d["type"] == "missing" and d["loc"] and d["loc"][0] in dropped)]
+            if fresh:
+                problems.extend(_problems(fresh, path, prefix, locator, table))
+            bad = {str(d["loc"][0]) for d in details if d["loc"] and d["type"] != "missing"}
+            if not isinstance(value, dict) or any(d["type"] == "missing" for d in details) or not bad & set(value):
+                return None
+            dropped |= bad
+            value = {k: v for k, v in value.items() if k not in bad}
 
 
 def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[ConfigProblem]:
@@ -153,11 +173,12 @@ def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[Confi
 
 
 def _problems(
-    error: ValidationError, path: Path, prefix: str, locator: "_Locator", table: int | None
+    details: list[Any], path: Path, prefix: str, locator: "_Locator", table: int | None
 ) -> list[ConfigProblem]:
-    """One problem per validation error, on the line of the key it is about (else the table's)."""
+    """One problem per validation error (`ValidationError.errors()`), on the line of the key it is
+    about (else the table's)."""
     found = []
-    for detail in error.errors():
+    for detail in details:
         loc = ".".join(str(part) for part in detail["loc"])
         line = locator.key_in(table, str(detail["loc"][0])) if detail["loc"] else table
         key = f"{prefix}.{loc}" if loc else prefix

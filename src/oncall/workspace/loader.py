@@ -7,7 +7,7 @@ from pathlib import Path
 
 from oncall.store.db import Database, open_database
 from oncall.workspace.config import Config, ConfigError, ConfigProblem, load_config
-from oncall.workspace.paths import CONFIG_NAME, current_actor, database_path
+from oncall.workspace.paths import CONFIG_NAME, DatabaseUnknown, current_actor, glance
 
 
 @dataclass
@@ -15,6 +15,10 @@ class Workspace:
     root: Path
     config: Config
     problems: list[ConfigProblem] = field(default_factory=list)
+    # The database, by the one rule the console's first glance uses too (`paths.choose_database`);
+    # None when it cannot be known for sure, and then `database_unknown` says why.
+    database_file: Path | None = None
+    database_unknown: str = ""
 
     @property
     def config_path(self) -> Path:
@@ -22,7 +26,9 @@ class Workspace:
 
     @property
     def database_path(self) -> Path:
-        return database_path(self.root, self.config.workspace.database)
+        if self.database_file is None:
+            raise DatabaseUnknown(self.database_unknown or f"{self.config_path}: the database is not known")
+        return self.database_file
 
     def open_database(self) -> Database:
         return open_database(self.database_path)
@@ -35,13 +41,20 @@ def load_workspace(root: Path, *, strict: bool = False) -> Workspace:
     """Load the workspace at `root`.
 
     With `strict=False` (the console) an unreadable config still gives a workspace with an
-    empty config and the problem listed, so the console can start and show it.
+    empty config and the problem listed, so the console can start and show it. With
+    `strict=True` (commands) `DatabaseUnknown` and `ConfigError` are raised.
     """
     root = root.expanduser()
+    try:
+        database, unknown = glance(root).database_path, ""
+    except DatabaseUnknown as error:
+        if strict:
+            raise
+        database, unknown = None, str(error)
     try:
         config, problems = load_config(root / CONFIG_NAME)
     except ConfigError as error:
         if strict:
             raise
-        return Workspace(root=root, config=Config(), problems=[error.problem])
-    return Workspace(root=root, config=config, problems=problems)
+        return Workspace(root, Config(), [error.problem], database, unknown)
+    return Workspace(root, config, problems, database, unknown)

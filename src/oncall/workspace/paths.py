@@ -39,11 +39,9 @@ def workspace_root(explicit: str | Path | None) -> Path | None:
     return Path(from_env) if from_env else None
 
 
-def database_path(root: Path, configured: str = "") -> Path:
-    """`[workspace] database` relative to the workspace, else one file in the user's data directory."""
-    if configured:
-        return (root / configured).resolve()
-    return default_database_path(root)
+class DatabaseUnknown(Exception):
+    """Which database the workspace uses cannot be known for sure: oncall opens none rather than
+    a different one. The message says where and what to do."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,71 @@ class WorkspaceGlance:
 
 
 def glance(root: Path) -> WorkspaceGlance:
+    """The workspace's name and database. Raises `DatabaseUnknown`."""
+    text = read_config_text(root)
     try:
-        raw = tomllib.loads((root / CONFIG_NAME).read_text("utf-8"))
-        settings = raw.get("workspace", {})
-        name = settings.get("name") if isinstance(settings.get("name"), str) else ""
-        configured = settings.get("database") if isinstance(settings.get("database"), str) else ""
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        name, configured = "", ""  # the full load reports what is wrong
-    return WorkspaceGlance(name or "oncall workspace", database_path(root, configured))
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return WorkspaceGlance("oncall workspace", _database_despite_syntax(root, text, error))
+    settings = raw.get("workspace", {})
+    name = settings.get("name") if isinstance(settings, dict) and isinstance(settings.get("name"), str) else ""
+    return WorkspaceGlance(name or "oncall workspace", choose_database(root, raw, text))
+
+
+def read_config_text(root: Path) -> str:
+    config = root / CONFIG_NAME
+    if not root.is_dir():
+        raise DatabaseUnknown(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
+    try:
+        return config.read_text("utf-8")
+    except FileNotFoundError:
+        raise DatabaseUnknown(f"{config}: no such file; create one with `oncall init {root}`") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatabaseUnknown(f"{config}: cannot read it ({error}), so the database it names is not known") from None
+
+
+def choose_database(root: Path, raw: dict, text: str = "") -> Path:
+    """The one rule for which database a workspace uses; the console and every command go
+    through it. `[workspace] database`, relative to the workspace folder, else one file per
+    workspace in the user's data directory. Raises `DatabaseUnknown` when the setting is there but
+    unusable: a different file must never be opened instead."""
+    config = root / CONFIG_NAME
+    settings = raw.get("workspace", {})
+    if not isinstance(settings, dict):
+        raise DatabaseUnknown(f"{_at(config, text, 'workspace')}: [workspace] must be a table, "
+                              f"so the database it names is not known")
+    configured = settings.get("database", "")
+    if not isinstance(configured, str):
+        raise DatabaseUnknown(f"{_at(config, text, 'database')}: [workspace] database must be a file name "
+                              f"in quotes (got {configured!r})")
+    if not configured.strip():
+        return default_database_path(root)
+    try:
+        path = (root / configured).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError) as error:  # a NUL byte, a symlink loop, an unknown ~user
+        raise DatabaseUnknown(f"{_at(config, text, 'database')}: [workspace] database = {configured!r} is not a "
+                              f"usable file name ({error})") from None
+    if path.is_dir():
+        raise DatabaseUnknown(f"{_at(config, text, 'database')}: [workspace] database = {configured!r} is a "
+                              f"folder ({path}); name a file in it, such as \"{configured.rstrip('/')}/oncall.db\"")
+    return path
+
+
+def _database_despite_syntax(root: Path, text: str, error: tomllib.TOMLDecodeError) -> Path:
+    """A config that is not valid TOML can still tell for sure when no line of it (comments
+    aside) mentions a database: then it is the default one. Otherwise it cannot be known."""
+    if not any("database" in line.split("#", 1)[0] for line in text.splitlines()):
+        return default_database_path(root)
+    raise DatabaseUnknown(f"{root / CONFIG_NAME}: not valid TOML ({error}), so the database it names is not "
+                          "known; fix the file and start oncall again")
+
+
+def _at(config: Path, text: str, key: str) -> str:
+    """`file:line` of the key's first line (a table header or an assignment), else the file."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^\s*(\[\s*{key}\s*\]|\"?{key}\"?\s*=)", line):
+            return f"{config}:{number}"
+    return str(config)
 
 
 def default_database_path(workspace_root: Path) -> Path:
