@@ -92,8 +92,14 @@ def test_rotation_hands_the_pager_on_every_shift_and_wraps_around() -> None:
     assert rotation.on_call(start + timedelta(days=7)) == "tom"
     assert rotation.on_call(start + timedelta(days=14)) == "priya"
     assert rotation.on_call(start + timedelta(days=21)) == "maya"
-    assert rotation.on_call(start - timedelta(days=1)) == "priya"  # the shift before the first
     assert Rotation(start=start).on_call(start) is None
+
+
+@pytest.mark.parametrize("before", [timedelta(seconds=1), timedelta(days=1), timedelta(days=7), timedelta(days=800)])
+def test_nobody_is_on_call_before_the_rotation_starts(before: timedelta) -> None:
+    rotation = Rotation(start=datetime(2026, 1, 5, 9, tzinfo=timezone.utc), shift_days=7, people=["maya", "tom", "priya"])
+    assert rotation.on_call(rotation.start - before) is None
+    assert rotation.on_call(rotation.start) == "maya"
 
 
 def test_rotation_written_without_a_time_zone_is_read_as_utc() -> None:

@@ -52,7 +52,8 @@ class Rotation(BaseModel):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
     def on_call(self, at: datetime) -> str | None:
-        if not self.people:
+        """Who holds the pager at `at`: nobody before the rotation starts (or with nobody in it)."""
+        if not self.people or at < self.start:
             return None
         elapsed_days = (at - self.start).total_seconds() / 86400
         shift = int(elapsed_days // self.shift_days)

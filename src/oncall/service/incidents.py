@@ -49,8 +49,10 @@ class IncidentService:
         return self.timeline.for_incident(incident_id)
 
     def on_call(self) -> str | None:
+        """Who the rotation puts on call now; never someone missing from a roster that exists."""
         rotation = self.config.rotation
-        return rotation.on_call(self.clock.now()) if rotation else None
+        person = rotation.on_call(self.clock.now()) if rotation else None
+        return person if person is None or not self.config.people or self.config.person(person) else None
 
     # -- acting ------------------------------------------------------------------------------
 

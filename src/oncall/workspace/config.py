@@ -120,6 +120,11 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
             problems.append(ConfigProblem(path, locator.key(key), key, f"unknown key; known keys are {known}"))
     config = Config(**values)
     problems.extend(_cross_checks(config, path, locator))
+    if config.rotation and any(person not in {p.id for p in config.people} for person in config.rotation.people):
+        # Reported above; someone not on the roster is never put on call (nor made an IC).
+        roster = {p.id for p in config.people}
+        config.rotation = config.rotation.model_copy(
+            update={"people": [person for person in config.rotation.people if person in roster]})
     return config, problems
 
 
