@@ -1,9 +1,9 @@
 # The two commands: `make run` opens the console on the demo workspace; `make test` runs every test.
 # Both create .venv and install the pinned dependencies the first time.
-# The newest Python 3.11 or later on PATH; a name that is there but cannot run (a pyenv shim for a
-# version not selected) counts as absent.
+# The newest Python 3.11 or later on PATH that can make a virtual environment; a name that is there
+# but cannot run (a pyenv shim for a version not selected) or lacks venv/ensurepip counts as absent.
 PYTHON ?= $(shell for p in python3.19 python3.18 python3.17 python3.16 python3.15 python3.14 python3.13 \
-	python3.12 python3.11 python3; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	python3.12 python3.11 python3; do $$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,8 +16,8 @@ CLOCK_SHIFT_DAYS := 400
 .PHONY: run test test-moved-clock bench screenshots clean compile
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "oncall needs Python 3.11 or newer and found none on PATH: install python3.13 \
-	(apt install python3.13, brew install python@3.13, or python.org) and run make again"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "oncall needs Python 3.11 or newer with venv, and found none on PATH: install \
+	one (Debian/Ubuntu: apt install python3 python3-venv; macOS: brew install python@3.13; or python.org), then run make again"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'

@@ -24,6 +24,7 @@ from oncall.sync.errors import Permanent, Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.slack_adapter import SlackAdapter
+from oncall.sync.thread_link import NOT_LINKED
 from oncall.workspace.config import Config
 
 
@@ -191,6 +192,9 @@ class SlackDelivery(Delivery):
                 self.ids.update_incident(incident.id, slack_channel=linked[0], slack_ts=linked[1],
                                          slack_creating=False, jira_thread_link=linked[1])
                 return linked[0], linked[1], remote.label
+            if linked:  # their link stays theirs: this laptop never points it at its own message
+                self.ids.update_incident(incident.id, jira_thread_link=f"{NOT_LINKED}the issue links a thread in "
+                                         f"another channel ({linked[0]})")
         if remote.slack_creating or pulled:
             since = (incident.detected_at - timedelta(days=THREAD_SCAN_DAYS)).timestamp()
             found = self.adapter.find_parent(remote.label, since)

@@ -110,11 +110,9 @@ def _thread_links(adapter: JiraAdapter, refusal: str) -> Check:
     what = "Jira links to Slack threads"
     project = adapter.config.project
     try:
-        answer = adapter.call(lambda: adapter.client.my_permissions(projectKey=project, permissions="LINK_ISSUES"),
-                              "reading the account's permissions")
+        allowed = adapter.may_link_issues()
     except SyncError as error:
         return Check("warn", what, error.message)
-    allowed = ((answer.get("permissions") or {}).get("LINK_ISSUES") or {}).get("havePermission")
     if not allowed:
         return Check("warn", what, f"the account lacks the Link Issues permission in project {project}, so issues "
                      "do not link to their Slack thread and teammates' laptops find it by scanning the channel "

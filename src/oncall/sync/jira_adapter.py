@@ -19,7 +19,7 @@ import requests.utils
 from jira import JIRA, JIRAError
 
 from oncall.sync.errors import Permanent, Transient
-from oncall.sync.retry import RateGate, call_through_gate, parse_retry_after
+from oncall.sync.retry import MAX_REFUSALS_PER_CALL, RateGate, call_through_gate, parse_retry_after
 from oncall.workspace.secrets import JIRA_TOKEN_ENV, Secret, redact
 from oncall.workspace.sync_config import JiraConfig
 
@@ -86,9 +86,10 @@ class JiraAdapter:
             self.notices.append("[jira] deployment is \"server\" but the server says it is Jira Cloud")
         return client
 
-    def call(self, action: Callable[[], T], what: str = "") -> T:
+    def call(self, action: Callable[[], T], what: str = "", tries: int = MAX_REFUSALS_PER_CALL) -> T:
         """Run one request through the gate, translating failures into `SyncError`s."""
-        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Jira")
+        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Jira",
+                                 tries)
 
     def _translate(self, error: Exception, what: str) -> Exception | None:
         where = _during(what)
@@ -203,7 +204,13 @@ class JiraAdapter:
                 return (f"Jira refused to link {key} to its Slack thread (HTTP 403): give the account the "
                         f"Link Issues permission in project {self.config.project}; until then teammates' "
                         "laptops find the thread by scanning the channel")
-        return self.call(add, f"linking {key} to its Slack thread")
+        return self.call(add, f"linking {key} to its Slack thread", tries=1)  # a link can wait for a later pass
+
+    def may_link_issues(self) -> bool:
+        """Whether the account holds the Link Issues permission in the project."""
+        answer = self.call(lambda: self.client.my_permissions(projectKey=self.config.project, permissions="LINK_ISSUES"),
+                           "reading the account's permissions")
+        return bool(((answer.get("permissions") or {}).get("LINK_ISSUES") or {}).get("havePermission"))
 
     def remote_link_url(self, key: str, global_id: str) -> str | None:
         """The address of the issue's remote link with `global_id`, if it has one."""

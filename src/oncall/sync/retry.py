@@ -134,11 +134,13 @@ def call_through_gate(
     refused_for: Callable[[Exception], float | None],
     translate: Callable[[Exception], Exception | None],
     service: str,
+    tries: int = MAX_REFUSALS_PER_CALL,
 ) -> T:
     """Run one request through `gate`. A refusal (`refused_for` gives its Retry-After) closes the
-    gate for everyone and the request goes again (nothing was done); any other failure becomes
-    what `translate` makes of it, and an exception it does not know (a bug) is raised as it is."""
-    for _ in range(MAX_REFUSALS_PER_CALL):
+    gate for everyone and the request goes again (nothing was done), up to `tries` times (1: not
+    again, for work that can wait for a later pass); any other failure becomes what `translate`
+    makes of it, and an exception it does not know (a bug) is raised as it is."""
+    for _ in range(tries):
         started = gate.acquire()
         try:
             result = action()
@@ -153,4 +155,4 @@ def call_through_gate(
             raise translated from None
         gate.succeeded(started)
         return result
-    raise RateLimited(f"{service} kept answering 429 (too many requests)", retry_after=60)
+    raise RateLimited(f"{service} answered 429 (too many requests)", retry_after=60)

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from oncall.sync.errors import Permanent, Transient
 from oncall.sync.messages import PARENT_EVENT_TYPE, REPLY_EVENT_TYPE
-from oncall.sync.retry import RateGate, call_through_gate, parse_retry_after
+from oncall.sync.retry import MAX_REFUSALS_PER_CALL, RateGate, call_through_gate, parse_retry_after
 from oncall.workspace.secrets import SLACK_TOKEN_ENV, Secret
 from oncall.workspace.sync_config import SlackConfig
 
@@ -61,8 +61,9 @@ class SlackAdapter:
         self._channel_id: str | None = None
         self._lock = threading.Lock()
 
-    def call(self, action: Callable[[], T], what: str = "") -> T:
-        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Slack")
+    def call(self, action: Callable[[], T], what: str = "", tries: int = MAX_REFUSALS_PER_CALL) -> T:
+        return call_through_gate(self.gate, action, _refused_for, lambda error: self._translate(error, what), "Slack",
+                                 tries)
 
     def _translate(self, error: Exception, what: str) -> Exception | None:
         where = _during(what)
@@ -120,7 +121,7 @@ class SlackAdapter:
 
     def permalink(self, channel: str, ts: str) -> str:
         answer = self.call(lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts),
-                           "reading the incident message's address")
+                           "reading the incident message's address", tries=1)  # for a link, which can wait
         return str(answer["permalink"])
 
     def post_reply(self, channel: str, parent_ts: str, text: str, metadata: dict, broadcast: bool) -> str:

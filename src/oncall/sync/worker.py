@@ -32,7 +32,7 @@ from oncall.sync.pipeline import DeliveryPass
 from oncall.sync.pull import PullReport, pull_from_jira
 from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
-from oncall.sync.thread_link import LINKS_PER_PASS, ThreadLinker, linked_thread
+from oncall.sync.thread_link import ThreadLinker, linked_thread
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
 
@@ -273,7 +273,7 @@ class SyncWorker:
             return
         if self._linker is None:
             self._linker = ThreadLinker(jira, slack, self.timer)
-        self._more_links = self._linker.run(self._db()) == LINKS_PER_PASS
+        self._more_links = self._linker.run(self._db(), self.stop)
 
     def _linked_thread(self, remote: RemoteIncident) -> tuple[str, str] | None:
         jira = self.adapters.get("jira")
