@@ -1,4 +1,5 @@
-"""`oncall init` (a new workspace) and `oncall demo generate` (the demo, with synthetic history)."""
+"""`oncall init` (a new workspace) and `oncall demo generate` / `oncall demo remove` (the demo,
+with synthetic history kept out of real queues)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from pathlib import Path
 
 from oncall.cli import context
-from oncall.cli.context import EXIT_BAD_INPUT, CommandError, print_json
+from oncall.cli.context import EXIT_BAD_INPUT, EXIT_REFUSED, CommandError, print_json
 from oncall.workspace.paths import CONFIG_NAME, workspace_root
 
 
@@ -23,8 +24,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     generate.add_argument("--incidents", type=int, default=1000, help="how many synthetic incidents (default 1000)")
     generate.add_argument("--seed", type=int, default=7, help="random seed, for repeatable history")
+    generate.add_argument("--force", action="store_true",
+                          help="add it even to a workspace with incidents of its own (marked, removable)")
     generate.add_argument("--json", action="store_true")
     generate.set_defaults(handler=cmd_demo_generate)
+    remove = demo_commands.add_parser("remove", help="remove every synthetic incident from --workspace")
+    remove.add_argument("--json", action="store_true")
+    remove.set_defaults(handler=cmd_demo_remove)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -43,10 +49,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_generate(args: argparse.Namespace) -> int:
-    from oncall.demo.generate import generate_incidents
-    from oncall.demo.install import copy_demo_config
-    from oncall.workspace.config import ConfigError
-    from oncall.workspace.loader import load_workspace
+    from oncall.demo.generate import counts, generate_incidents, is_demo, mark_demo, seeds_used
+    from oncall.demo.install import copy_demo_config, demo_root
 
     if args.incidents < 0:
         raise CommandError("--incidents must be 0 or more")
@@ -54,13 +58,22 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
     if root is None:
         raise CommandError("say where: oncall demo generate --workspace PATH (or set ONCALL_WORKSPACE)")
     created = copy_demo_config(root)
-    try:
-        workspace = load_workspace(root, strict=True)
-    except ConfigError as error:
-        raise CommandError(str(error), EXIT_BAD_INPUT) from None
+    workspace = _load(root)
     started = time.perf_counter()
     database = workspace.open_database()
     try:
+        if created or _same(root, demo_root()):
+            mark_demo(database)
+        own, synthetic = counts(database)
+        if own and not is_demo(database) and not args.force:
+            raise CommandError(
+                f"{root} holds {own} incident{'s' if own != 1 else ''} of its own: synthetic history goes only into "
+                f"a demo workspace. Run `oncall demo generate --workspace NEW_FOLDER` for one, or add --force to add "
+                "it here anyway (marked as synthetic; `oncall demo remove` takes it out again)", EXIT_REFUSED)
+        if args.seed in seeds_used(database):
+            raise CommandError(
+                f"synthetic history with seed {args.seed} is already in {root} ({synthetic} synthetic incidents): "
+                "give another --seed to add more, or run `oncall demo remove` first", EXIT_REFUSED)
         generate_incidents(database, workspace.config, args.incidents, context.clock().now(), seed=args.seed)
         total = database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     finally:
@@ -71,6 +84,41 @@ def cmd_demo_generate(args: argparse.Namespace) -> int:
                     "database": str(workspace.database_path), "seconds": round(seconds, 2)})
     else:
         made = "created the demo workspace at" if created else "used the workspace at"
-        print(f"{made} {root}; added {args.incidents} incidents in {seconds:.1f}s ({total} in all)")
+        print(f"{made} {root}; added {args.incidents} synthetic incidents in {seconds:.1f}s ({total} in all)")
         print(f"database: {workspace.database_path}")
     return 0
+
+
+def cmd_demo_remove(args: argparse.Namespace) -> int:
+    from oncall.demo.generate import remove_synthetic
+
+    root = workspace_root(getattr(args, "workspace", None))
+    if root is None:
+        raise CommandError("say where: oncall demo remove --workspace PATH (or set ONCALL_WORKSPACE)")
+    workspace = _load(root)
+    database = workspace.open_database()
+    try:
+        removed = remove_synthetic(database)
+        left = database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    finally:
+        database.close()
+    if args.json:
+        print_json({"workspace": str(root), "removed": removed, "left": left})
+    else:
+        print(f"removed {removed} synthetic incidents from {root} ({left} left)")
+    return 0
+
+
+def _load(root: Path):
+    from oncall.workspace.config import ConfigError
+    from oncall.workspace.loader import load_workspace
+    from oncall.workspace.paths import DatabaseUnknown
+
+    try:
+        return load_workspace(root, strict=True)
+    except (ConfigError, DatabaseUnknown) as error:
+        raise CommandError(str(error), EXIT_BAD_INPUT) from None
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()

@@ -1,7 +1,10 @@
 """Synthetic incident history at scale: realistic titles, lifecycles and timelines, written in
-bulk (one transaction, `executemany`) so 100,000 incidents take seconds, not minutes.
+bulk (`executemany`) so 100,000 incidents take seconds, not minutes.
 
 Synthetic history is not queued for sync: it never happened, so it must never reach Jira or Slack.
+It is marked (`incidents.synthetic`), goes only into a demo workspace unless forced, is made once
+per seed, and can be removed again. It is written in batches of a few thousand incidents, each its
+own short transaction, so the console and commands on the same database get their turns.
 """
 
 from __future__ import annotations
@@ -55,9 +58,13 @@ PATH = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING, Status.RESOL
 
 INCIDENT_SQL = (
     "INSERT INTO incidents (id, title, severity, severity_rank, status, queue_group, asset, source, impact, "
-    "eta, ic, is_drill, started_at, detected_at, declared_at, resolved_at, closed_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, 0, ?, ?, ?, ?, ?, ?)"
+    "eta, ic, is_drill, started_at, detected_at, declared_at, resolved_at, closed_at, updated_at, synthetic) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, 0, ?, ?, ?, ?, ?, ?, 1)"
 )
+# Incidents per transaction: about a tenth of a second of writing, then others get a turn.
+BATCH = 2_000
+DEMO_STATE = "demo_workspace"  # sync_state: '1' in a demo workspace's database
+SEEDS_STATE = "demo_seeds"  # sync_state: the seeds synthetic history was made with, comma-separated
 EVENT_SQL = "INSERT INTO timeline (incident_id, at, actor, kind, text, data) VALUES (?, ?, ?, ?, ?, ?)"
 
 
@@ -68,25 +75,72 @@ def generate_incidents(database: Database, config: Config, count: int, now: date
     people = [p.id for p in config.people] or ["oncall"]
     endings, weights = zip(*ENDINGS)
     span = timedelta(days=3 * 365)
-    with database.write() as conn:
-        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM incidents").fetchone()[0]
+    for start in range(0, count, BATCH):
+        # Made outside the transaction (numbered from 1), so others can write while it is made.
         incidents, events = [], []
-        for n in range(count):
-            incident_id = first_id + n
+        for n in range(start, min(count, start + BATCH)):
             # Oldest first, so ids grow with time like real history.
             detected = now - span + span * (n / max(count, 1)) + timedelta(seconds=rng.randint(0, 3600))
             if detected > now:
                 detected = now - timedelta(minutes=rng.randint(1, 60))
-            row, rows = _one(rng, incident_id, detected, now, assets, people, endings, weights)
+            row, rows = _one(rng, n - start + 1, detected, now, assets, people, endings, weights)
             incidents.append(row)
             events.extend(rows)
-            if len(events) > 50_000:
-                conn.executemany(INCIDENT_SQL, incidents)
-                conn.executemany(EVENT_SQL, events)
-                incidents, events = [], []
-        conn.executemany(INCIDENT_SQL, incidents)
-        conn.executemany(EVENT_SQL, events)
+        with database.write() as conn:
+            # Numbered here: between batches someone may have declared a real incident.
+            last = conn.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
+            conn.executemany(INCIDENT_SQL, [(last + row[0], *row[1:]) for row in incidents])
+            conn.executemany(EVENT_SQL, [(last + row[0], *row[1:]) for row in events])
+    with database.write() as conn:
+        used = seeds_used(database)
+        _set_state(conn, SEEDS_STATE, ",".join(str(s) for s in sorted(used | {seed})))
     return count
+
+
+def remove_synthetic(database: Database) -> int:
+    """Remove every synthetic incident and its timeline, in batches; return how many went."""
+    removed = 0
+    while True:
+        with database.write() as conn:
+            ids = [row[0] for row in conn.execute(
+                "SELECT id FROM incidents WHERE synthetic = 1 ORDER BY id LIMIT ?", (BATCH,))]
+            if not ids:
+                _set_state(conn, SEEDS_STATE, "")
+                return removed
+            marks = ", ".join("?" * len(ids))
+            conn.execute(f"DELETE FROM timeline WHERE incident_id IN ({marks})", ids)
+            conn.execute(f"DELETE FROM incidents WHERE id IN ({marks})", ids)
+            removed += len(ids)
+
+
+def counts(database: Database) -> tuple[int, int]:
+    """(a team's own incidents, synthetic ones) in the database."""
+    row = database.conn.execute("SELECT count(*) - total(synthetic), total(synthetic) FROM incidents").fetchone()
+    return int(row[0]), int(row[1])
+
+
+def seeds_used(database: Database) -> set[int]:
+    text = _state(database, SEEDS_STATE)
+    return {int(part) for part in text.split(",") if part.strip().lstrip("-").isdigit()}
+
+
+def is_demo(database: Database) -> bool:
+    return _state(database, DEMO_STATE) == "1"
+
+
+def mark_demo(database: Database) -> None:
+    with database.write() as conn:
+        _set_state(conn, DEMO_STATE, "1")
+
+
+def _state(database: Database, key: str) -> str:
+    row = database.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else ""
+
+
+def _set_state(conn, key: str, value: str) -> None:
+    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 def _one(rng, incident_id, detected, now, assets, people, endings, weights):
