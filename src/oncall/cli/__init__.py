@@ -1,7 +1,8 @@
 """The command line: `oncall` opens the console; subcommands mirror it for scripting.
 
 Exit codes: 0 done, 1 the action was refused (a lifecycle rule, a sync that did not finish),
-2 bad input (unknown severity, a broken config file, no such incident).
+2 bad input (unknown severity, a broken config file, no such incident), 3 the database was busy
+(another process writing for longer than the busy timeout: nothing changed, try again).
 The console (Textual) is imported only when it is opened, so scripts start fast.
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from oncall.cli import incident_cmds, sync_cmds, workspace_cmds
-from oncall.cli.context import CommandError
+from oncall.cli.context import EXIT_BUSY, CommandError
+from oncall.store.db import DatabaseBusy
 
 COMMAND_MODULES = (incident_cmds, workspace_cmds, sync_cmds)
 
@@ -57,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"oncall: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+        print(f"oncall: {error if isinstance(error, DatabaseBusy) else DatabaseBusy(None)}", file=sys.stderr)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

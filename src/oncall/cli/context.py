@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pydantic models load only when a command needs them: `oncal
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUSY = 3  # the database was busy (another process writing): nothing changed, try again
 
 
 class CommandError(Exception):

@@ -17,6 +17,17 @@ from oncall.store.migrations import apply_migrations
 BUSY_TIMEOUT_MS = 10_000
 
 
+class DatabaseBusy(sqlite3.OperationalError):
+    """Another process held the write lock past the busy timeout: nothing was written."""
+
+    def __init__(self, path: Path | None) -> None:
+        where = f"the database {path}" if path else "the database"
+        super().__init__(f"{where} is busy: another oncall process has been writing to it for more than "
+                         f"{BUSY_TIMEOUT_MS // 1000} s (a large `oncall demo generate`?); nothing was changed, "
+                         "try again in a moment")
+        self.path = path
+
+
 class Database:
     """One connection to the oncall database, with explicit write transactions.
 
@@ -42,7 +53,12 @@ class Database:
             # Nested use joins the outer transaction.
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise DatabaseBusy(self.path) from None
+            raise
         try:
             yield self.conn
         except BaseException:
