@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 the action was refused (a lifecycle rule, a sync that did not finish),
 2 bad input (unknown severity, a broken config file, no such incident), 3 the database was busy
-(another process writing for longer than the busy timeout: nothing changed, try again).
+(another process writing for longer than the busy timeout: nothing changed, try again), 70 a fault
+in oncall itself (one line says where the details were written; never a traceback).
 The console (Textual) is imported only when it is opened, so scripts start fast.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 from oncall.cli import incident_cmds, sync_cmds, workspace_cmds
 from oncall.cli.context import EXIT_BUSY, CommandError
+from oncall.cli.crash import report_crash
 from oncall.store.db import DatabaseBusy
 
 COMMAND_MODULES = (incident_cmds, workspace_cmds, sync_cmds)
@@ -48,10 +50,9 @@ def add_workspace_option(commands: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
     try:
+        args = build_parser().parse_args(argv)
+        handler = getattr(args, "handler", None)
         if handler is None:
             from oncall.cli.console import open_console
 
@@ -60,16 +61,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"oncall: {error}", file=sys.stderr)
         return error.exit_code
-    except sqlite3.OperationalError as error:
-        if "locked" not in str(error) and "busy" not in str(error):
-            raise
-        print(f"oncall: {error if isinstance(error, DatabaseBusy) else DatabaseBusy(None)}", file=sys.stderr)
-        return EXIT_BUSY
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `oncall list | head`: the reader left. Say nothing more, and do not fail at exit
-        # flushing stdout again (the recipe from Python's signal docs).
+        # `oncall list | head`: the reader has what it wanted. Say nothing more, and do not
+        # fail at exit flushing stdout again (the recipe from Python's signal docs).
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return 0
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            print(f"oncall: {error if isinstance(error, DatabaseBusy) else DatabaseBusy(None)}", file=sys.stderr)
+            return EXIT_BUSY
+        return report_crash(error)
+    except Exception as error:  # the last resort: one line and a file with the details, never a traceback
+        return report_crash(error)

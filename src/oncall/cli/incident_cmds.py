@@ -1,18 +1,19 @@
-"""declare, list, show, status, severity, note, impact, eta: the incident commands."""
+"""declare, list, show, status, severity, note, impact, eta, ic: the incident commands."""
 
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from oncall.cli import arguments
+from oncall.cli.arguments import DASHED_TEXT, RELATIVE_TIME, incident_id, take_dashed_values
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
-from oncall.domain.clock import Clock, from_text, humanize_age, parse_moment, to_text
+from oncall.cli.output import block, fit, right
+from oncall.domain.clock import from_text, humanize_age, to_text
 from oncall.domain.detection import DetectionSource
 from oncall.domain.rules import RuleViolation
-from oncall.domain.severity import Severity
-from oncall.domain.status import Status
+from oncall.domain.text import clean_line
 from oncall.store.queue import QueueFilter, QueueReader
 
 if TYPE_CHECKING:  # pydantic-backed types load when a command runs, not when `oncall` starts
@@ -24,59 +25,70 @@ if TYPE_CHECKING:  # pydantic-backed types load when a command runs, not when `o
 def register(commands: argparse._SubParsersAction) -> None:
     declare = commands.add_parser("declare", help="declare an incident")
     declare.add_argument("--title", required=True)
-    declare.add_argument("--severity", required=True, type=_severity, help="SEV-1, SEV-2 or SEV-3")
+    declare.add_argument("--severity", required=True, type=arguments.severity, help="SEV-1, SEV-2 or SEV-3")
     declare.add_argument("--asset", required=True, help="an asset id from oncall.toml")
-    declare.add_argument("--source", type=_source, default=DetectionSource.USER_REPORT,
+    declare.add_argument("--source", type=arguments.source, default=DetectionSource.USER_REPORT,
                          help="alert, user_report or drill (default user_report)")
     declare.add_argument("--impact", default="")
     declare.add_argument("--started-at", dest="started_at", default=None,
-                         help="when the data went bad: ISO 8601, HH:MM or -2h")
+                         help="when the data went bad: ISO 8601, HH:MM, or -45m / -2h / -1d / -1w")
     declare.add_argument("--ic", default=None, help="Incident Commander (default: who is on call)")
     declare.add_argument("--json", action="store_true")
     declare.set_defaults(handler=cmd_declare)
-    # argparse takes `--started-at -2h` for an unknown option ("expected one argument"); let the
-    # relative times the help suggests pass as values, the way it lets negative numbers pass.
-    declare._negative_number_matcher = re.compile(r"^-\d+[mhd]?$|^-\d*\.\d+$")
+    take_dashed_values(declare, RELATIVE_TIME)  # `--started-at -2h` is a time, not an option
 
     listing = commands.add_parser("list", help="list the incident queue")
-    listing.add_argument("--status", type=_status, action="append", default=[], help="repeatable")
-    listing.add_argument("--severity", type=_severity, action="append", default=[], help="repeatable")
+    listing.add_argument("--status", type=arguments.statuses, action="append", default=[],
+                         help="repeatable; `open` for every status still being worked on")
+    listing.add_argument("--severity", type=arguments.severity, action="append", default=[], help="repeatable")
     listing.add_argument("--search", default="", help="full-text search")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
 
     show = commands.add_parser("show", help="show an incident and its timeline")
-    show.add_argument("id", type=_incident_id)
+    show.add_argument("id", type=incident_id)
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 
     status = commands.add_parser("status", help="move an incident along its lifecycle")
-    status.add_argument("id", type=_incident_id)
-    status.add_argument("new_status", type=_status)
+    status.add_argument("id", type=incident_id)
+    status.add_argument("new_status", type=arguments.status)
     status.add_argument("--reason", default="")
+    take_dashed_values(status, DASHED_TEXT)
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
 
     severity = commands.add_parser("severity", help="change an incident's severity")
-    severity.add_argument("id", type=_incident_id)
-    severity.add_argument("new_severity", type=_severity)
+    severity.add_argument("id", type=incident_id)
+    severity.add_argument("new_severity", type=arguments.severity)
     severity.add_argument("--reason", required=True)
+    take_dashed_values(severity, DASHED_TEXT)
     severity.add_argument("--json", action="store_true")
     severity.set_defaults(handler=cmd_severity)
 
     note = commands.add_parser("note", help="add a note to an incident's timeline")
-    note.add_argument("id", type=_incident_id)
+    note.add_argument("id", type=incident_id)
     note.add_argument("text")
     note.add_argument("--json", action="store_true")
     note.set_defaults(handler=cmd_note)
+    take_dashed_values(note, DASHED_TEXT)  # `oncall note 1 "-5% since Monday"`
+
+    hand_off = commands.add_parser("ic", help="hand the Incident Commander role to someone on the roster")
+    hand_off.add_argument("id", type=incident_id)
+    hand_off.add_argument("person", help="a roster id from oncall.toml")
+    hand_off.add_argument("--note", default="", help="what the new IC should know")
+    hand_off.add_argument("--json", action="store_true")
+    hand_off.set_defaults(handler=cmd_ic)
+    take_dashed_values(hand_off, DASHED_TEXT)
 
     for name, helptext in (("impact", "set the impact summary"), ("eta", "set the ETA for a fix")):
         edit = commands.add_parser(name, help=helptext)
-        edit.add_argument("id", type=_incident_id)
+        edit.add_argument("id", type=incident_id)
         edit.add_argument("text")
         edit.add_argument("--json", action="store_true")
         edit.set_defaults(handler=cmd_edit, field=name)
+        take_dashed_values(edit, DASHED_TEXT)
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -92,7 +104,7 @@ def cmd_declare(args: argparse.Namespace) -> int:
         if assets and not service.config.asset(args.asset):
             # A name that does not exist is bad input (exit 2), like an unknown severity.
             raise CommandError(f"unknown asset {args.asset!r}; known assets: {', '.join(a.id for a in assets)}")
-        started = _moment(args.started_at, "--started-at", service.clock) if args.started_at else None
+        started = arguments.moment(args.started_at, "--started-at", service.clock) if args.started_at else None
         try:
             incident = _act(lambda: service.declare(Declaration(
                 title=args.title, severity=args.severity, asset=args.asset, source=args.source,
@@ -105,7 +117,8 @@ def cmd_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    flt = QueueFilter(statuses=frozenset(args.status), severities=frozenset(args.severity), text=args.search)
+    flt = QueueFilter(statuses=frozenset().union(*args.status), severities=frozenset(args.severity),
+                      text=args.search)
     with open_service(args) as service:
         reader = QueueReader(service.db)
         total = reader.count(flt)
@@ -114,11 +127,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             print_json({"total": total, "incidents": [_row_json(row) for row in rows]})
             return 0
         now = service.clock.now()
-        print(f"{'ID':<8} {'SEV':<6} {'STATUS':<14} {'AGE':>5}  {'ASSET':<24} {'IC':<8} TITLE")
+        # Every id in full, however large: the column is as wide as the widest one shown.
+        id_width = max([len("ID"), *(len(f"INC-{row.id}") for row in rows)])
+        print(f"{fit('ID', id_width)} {'SEV':<6} {'STATUS':<14} {'AGE':>5}  {'ASSET':<24} {'IC':<8} TITLE")
         for row in rows:
             age = humanize_age(now - from_text(row.detected_at))
-            print(f"{'INC-' + str(row.id):<8} {row.severity:<6} {row.status:<14} {age:>5}  "
-                  f"{row.asset[:24]:<24} {(row.ic or '-')[:8]:<8} {row.title}")
+            print(f"{fit(f'INC-{row.id}', id_width)} {row.severity:<6} {row.status:<14} {right(age, 5)}  "
+                  f"{fit(row.asset, 24)} {fit(row.ic or '-', 8)} {clean_line(row.title)}")
         shown = len(rows)
         print(f"{shown} of {total} ({flt.describe()})")
     return 0
@@ -131,7 +146,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"incident": _incident_json(incident), "timeline": [_event_json(e) for e in events]})
             return 0
-        print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {incident.title}")
+        print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {clean_line(incident.title)}")
         for label, value in (
             ("asset", incident.asset), ("source", incident.source.value), ("IC", incident.ic or "-"),
             ("impact", incident.impact or "-"), ("ETA", incident.eta or "-"),
@@ -139,10 +154,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             ("declared", _text(incident.declared_at)), ("resolved", _text(incident.resolved_at)),
             ("closed", _text(incident.closed_at)),
         ):
-            print(f"  {label:<9} {value}")
+            print(f"  {label:<9} {block(value, 12)}")
         print("timeline:")
         for event in events:
-            print(f"  {to_text(event.at)}  {event.actor:<8} {event.kind.value:<18} {event.text}")
+            lead = f"  {to_text(event.at)}  {fit(event.actor, 8)} {event.kind.value:<18} "
+            print(lead + block(event.text, len(lead)))
     return 0
 
 
@@ -182,6 +198,17 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ic(args: argparse.Namespace) -> int:
+    with open_service(args) as service:
+        _get(service, args.id)
+        if service.config.people and not service.config.person(args.person):
+            known = ", ".join(p.id for p in service.config.people)
+            raise CommandError(f"{args.person!r} is not on the roster; known: {known}")
+        incident = _act(lambda: service.assign_ic(args.id, args.person, args.note))
+        _report(args, incident, f"{incident.ref}: {incident.ic} is Incident Commander")
+    return 0
+
+
 # -- helpers ----------------------------------------------------------------------------------
 
 
@@ -199,11 +226,11 @@ def _validation_message(error: ValidationError) -> str:
     )
 
 
-def _get(service, incident_id: int) -> Incident:
+def _get(service, number: int) -> Incident:
     from oncall.store.incidents import IncidentNotFound
 
     try:
-        return service.get(incident_id)
+        return service.get(arguments.check_incident_id(number))
     except IncidentNotFound as error:
         raise CommandError(str(error)) from None
 
@@ -231,36 +258,3 @@ def _row_json(row) -> dict:
 
 def _text(moment: datetime | None) -> str:
     return to_text(moment) if moment else "-"
-
-
-def _moment(text: str, option: str, clock: Clock) -> datetime:
-    """Read a typed time against the service's own clock, so `-2h` and "now" agree."""
-    try:
-        return parse_moment(text, clock)
-    except ValueError as error:
-        raise CommandError(f"{option}: {error}") from None
-
-
-def _parser_type(parse, what: str):
-    def convert(text: str):
-        try:
-            return parse(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    convert.__name__ = what
-    return convert
-
-
-_severity = _parser_type(Severity.parse, "severity")
-_status = _parser_type(Status.parse, "status")
-_source = _parser_type(DetectionSource.parse, "source")
-
-
-def _parse_incident_id(text: str) -> int:
-    cleaned = text.strip().upper().removeprefix("INC-")
-    if not cleaned.isdigit():
-        raise ValueError(f"{text!r} is not an incident id (use 42 or INC-42)")
-    return int(cleaned)
-
-
-_incident_id = _parser_type(_parse_incident_id, "incident id")

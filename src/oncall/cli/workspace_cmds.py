@@ -36,14 +36,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.path)
     config = root / CONFIG_NAME
+    if root.exists() and not root.is_dir():
+        raise CommandError(f"{root} is a file, not a folder: name a folder for the workspace; nothing was changed")
     if config.exists():
         raise CommandError(f"{config} already exists; nothing was changed")
     from oncall.workspace.template import WORKSPACE_TEMPLATE
 
-    root.mkdir(parents=True, exist_ok=True)
-    config.write_text(WORKSPACE_TEMPLATE, "utf-8")
-    for folder in ("runbooks", "templates", "drills"):
-        (root / folder).mkdir(exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        config.write_text(WORKSPACE_TEMPLATE, "utf-8")
+        for folder in ("runbooks", "templates", "drills"):
+            (root / folder).mkdir(exist_ok=True)
+    except OSError as error:  # a file where a parent folder should be, no permission, a full disk
+        raise CommandError(f"cannot create the workspace at {root}: {error.strerror or error}") from None
     print(f"created {config}; edit the roster and assets, then run `oncall --workspace {root}`")
     return 0
 

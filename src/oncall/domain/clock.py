@@ -51,24 +51,24 @@ def from_text(text: str) -> datetime:
 
 def parse_moment(text: str, clock: Clock) -> datetime:
     """Read a moment a person typed: ISO 8601 (`2026-11-27T09:30`, `...Z`, `...+01:00`),
-    `HH:MM` (UTC, the latest such moment not in the future), or a relative `-45m`, `-2h`, `-1d`."""
+    `HH:MM` (UTC, the latest such moment not in the future), or a relative `-45m`, `-2h`, `-1d`, `-1w`."""
     text = text.strip()
     try:
         return _parse_moment(text, clock.now())
     except (ValueError, OverflowError):
         # `25:00`, `-99999999d` or no time at all: say what would be read, not Python's complaint.
         raise ValueError(
-            f"cannot read {text!r} as a time: use ISO 8601 (2026-11-27T09:30Z), HH:MM, or -45m / -2h / -1d"
+            f"cannot read {text!r} as a time: use ISO 8601 (2026-11-27T09:30Z), HH:MM, or -45m / -2h / -1d / -1w"
         ) from None
 
 
 def _parse_moment(text: str, now: datetime) -> datetime:
     if text.lower() == "now":
         return now
-    if text.startswith("-") and text[-1:] in ("m", "h", "d") and text[1:-1].isdigit():
+    unit = text[-1:].lower()
+    if text.startswith("-") and unit in ("m", "h", "d", "w") and text[1:-1].isascii() and text[1:-1].isdigit():
         amount = int(text[1:-1])
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[text[-1]]
-        return now - timedelta(**{unit: amount})
+        return now - timedelta(**{{"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: amount})
     if len(text) == 5 and text[2] == ":":
         hour, minute = text.split(":")
         if hour.isdigit() and minute.isdigit():

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from oncall.domain.detection import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
+from oncall.domain.text import clean_block, clean_line
 
 
 class EventKind(str, Enum):
@@ -50,13 +51,25 @@ class Incident(BaseModel):
     closed_at: datetime | None = None
     updated_at: datetime
 
-    @field_validator("title")
+    @field_validator("title", mode="before")
     @classmethod
-    def _title_has_text(cls, value: str) -> str:
-        value = " ".join(value.split())
+    def _title_has_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = " ".join(clean_line(value).split())
         if not value:
             raise ValueError("title is empty")
         return value
+
+    @field_validator("asset", "eta", "ic", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> object:
+        return clean_line(value) if isinstance(value, str) else value
+
+    @field_validator("impact", mode="before")
+    @classmethod
+    def _block(cls, value: object) -> object:
+        return clean_block(value) if isinstance(value, str) else value
 
     @property
     def ref(self) -> str:
@@ -76,3 +89,13 @@ class TimelineEvent(BaseModel):
     kind: EventKind
     text: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_for_a_terminal(cls, value: object) -> object:
+        return clean_block(value) if isinstance(value, str) else value
+
+    @field_validator("actor", mode="before")
+    @classmethod
+    def _actor_one_line(cls, value: object) -> object:
+        return clean_line(value) if isinstance(value, str) else value

@@ -11,6 +11,7 @@ from oncall.domain.incident import DetectionSource, EventKind, Incident, Timelin
 from oncall.domain.rules import RuleViolation, check_severity_change, check_transition
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
+from oncall.domain.text import clean_block, clean_line
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.timeline import TimelineRepository
@@ -91,6 +92,7 @@ class IncidentService:
         return incident
 
     def change_status(self, incident_id: int, new: Status, reason: str = "") -> Incident:
+        reason = clean_line(reason)
         with self.db.write():
             incident = self.incidents.get(incident_id)
             check_transition(incident.status, new, incident.severity, reason)
@@ -117,6 +119,7 @@ class IncidentService:
         return updated
 
     def change_severity(self, incident_id: int, new: Severity, reason: str) -> Incident:
+        reason = clean_line(reason)
         with self.db.write():
             incident = self.incidents.get(incident_id)
             check_severity_change(incident.severity, new, reason)
@@ -128,7 +131,7 @@ class IncidentService:
         return updated
 
     def add_note(self, incident_id: int, text: str) -> TimelineEvent:
-        text = text.strip()
+        text = clean_block(text).strip()
         if not text:
             raise RuleViolation("the note is empty")
         with self.db.write():
@@ -138,10 +141,10 @@ class IncidentService:
             return self._record(updated, EventKind.NOTE, text, {})
 
     def set_impact(self, incident_id: int, impact: str) -> Incident:
-        return self._edit_text(incident_id, "impact", impact, EventKind.IMPACT_CHANGED, "impact")
+        return self._edit_text(incident_id, "impact", clean_block(impact), EventKind.IMPACT_CHANGED, "impact")
 
     def set_eta(self, incident_id: int, eta: str) -> Incident:
-        return self._edit_text(incident_id, "eta", eta, EventKind.ETA_CHANGED, "ETA")
+        return self._edit_text(incident_id, "eta", clean_line(eta), EventKind.ETA_CHANGED, "ETA")
 
     def set_started_at(self, incident_id: int, started_at: datetime) -> Incident:
         with self.db.write():
@@ -166,7 +169,7 @@ class IncidentService:
                 raise RuleViolation(f"{person_id} is already Incident Commander")
             updated = incident.model_copy(update={"ic": person_id, "updated_at": self.clock.now()})
             self.incidents.save(updated)
-            note = note.strip()
+            note = clean_block(note).strip()
             self._record(updated, EventKind.IC_ASSIGNED,
                          f"IC handed from {incident.ic or 'nobody'} to {person_id}" + (f": {note}" if note else ""),
                          {"from": incident.ic, "ic": person_id, "note": note})

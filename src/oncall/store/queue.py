@@ -13,14 +13,19 @@ from dataclasses import dataclass, field
 
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
+from oncall.domain.text import clean_line
 from oncall.store.db import Database
 
 QUEUE_ORDER = "queue_group, severity_rank, updated_at DESC, id DESC"
 QUEUE_COLUMNS = "id, severity, status, title, asset, ic, detected_at, updated_at, is_drill"
 ID_BITS = 16_777_215  # the low 24 bits of a queue_search rowid hold (ID_BITS - incident id)
 
-_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
+_REF = re.compile(r"^(?:inc-?)?(\d{1,8})$", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Scripts written without spaces between words (Chinese, Japanese, Thai, …): FTS5's unicode61
+# tokenizer keeps a whole run as one token, so a word inside it is found by substring instead.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f"
+                       r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def fts_query(flt: QueueFilter) -> str | None:
     box can never cause a syntax error.
     """
     words = _WORD.findall(flt.text)
-    if not words:
+    if not words or substring_terms(flt):
         return None
     quoted = [f'"{word}"' for word in words]
     quoted[-1] += "*"
@@ -74,15 +79,30 @@ def fts_query(flt: QueueFilter) -> str | None:
     return " AND ".join(parts)
 
 
+def substring_terms(flt: QueueFilter) -> list[str]:
+    """Search text the word index cannot answer, as pieces that must each appear: text with no
+    letters or digits (`%`, `#`, an emoji), or in a script written without spaces (`タイトル`)."""
+    text = flt.text.strip()
+    if not text or (_WORD.search(text) and not _UNSPACED.search(text)):
+        return []
+    return [piece.lower() for piece in text.split()]
+
+
 def _reference(flt: QueueFilter) -> int | None:
+    """An incident named by number; none past the largest id the store allows (never an error)."""
     match = _REF.match(flt.text.strip())
-    return int(match.group(1)) if match else None
+    number = int(match.group(1)) if match else 0
+    return number if 0 < number <= ID_BITS else None
 
 
 def _where(flt: QueueFilter) -> tuple[str, list]:
-    """The WHERE clause for the index path (no search text)."""
+    """The WHERE clause for the index path (no search text, or text searched by substring)."""
     clauses: list[str] = []
     params: list = []
+    for term in substring_terms(flt):
+        clauses.append("(instr(lower(title), ?) OR instr(lower(impact), ?) OR instr(lower(asset), ?) "
+                       "OR instr(lower(coalesce(ic, '')), ?))")
+        params.extend([term] * 4)
     if flt.statuses:
         clauses.append(f"status IN ({', '.join('?' for _ in flt.statuses)})")
         params.extend(sorted(s.value for s in flt.statuses))
@@ -221,13 +241,14 @@ class QueueReader:
 
 
 def _row(row) -> QueueRow:
-    return QueueRow(
+    ic = row["ic"]
+    return QueueRow(  # text stored before it was cleaned on the way in must not reach a terminal either
         id=row["id"],
         severity=row["severity"],
         status=row["status"],
-        title=row["title"],
-        asset=row["asset"],
-        ic=row["ic"],
+        title=clean_line(row["title"]),
+        asset=clean_line(row["asset"]),
+        ic=clean_line(ic) if ic else ic,
         detected_at=row["detected_at"],
         updated_at=row["updated_at"],
         is_drill=bool(row["is_drill"]),
