@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any, Callable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from oncall.domain.detection import DetectionSource
 from oncall.domain.severity import Severity
@@ -26,6 +26,14 @@ class EventKind(str, Enum):
     CLOSE_OVERRIDE = "close_override"
 
 
+def _text_only(clean: Callable[[str], str]) -> BeforeValidator:
+    return BeforeValidator(lambda value: clean(value) if isinstance(value, str) else value)
+
+
+# Text as it may reach a terminal (`domain/text.py`): one line, or a block that keeps its lines.
+OneLine = Annotated[str, _text_only(clean_line)]
+Block = Annotated[str, _text_only(clean_block)]
+
 TITLE_MAX = 200  # characters: a title is read in a queue row, not a paragraph
 
 
@@ -38,11 +46,11 @@ class Incident(BaseModel):
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     severity: Severity
     status: Status = Status.TRIAGE
-    asset: str = Field(min_length=1)
+    asset: OneLine = Field(min_length=1)
     source: DetectionSource = DetectionSource.USER_REPORT
-    impact: str = ""
-    eta: str = ""
-    ic: str | None = None
+    impact: Block = ""
+    eta: OneLine = ""
+    ic: OneLine | None = None
     is_drill: bool = False
     started_at: datetime | None = None
     detected_at: datetime
@@ -61,16 +69,6 @@ class Incident(BaseModel):
             raise ValueError("title is empty")
         return value
 
-    @field_validator("asset", "eta", "ic", mode="before")
-    @classmethod
-    def _one_line(cls, value: object) -> object:
-        return clean_line(value) if isinstance(value, str) else value
-
-    @field_validator("impact", mode="before")
-    @classmethod
-    def _block(cls, value: object) -> object:
-        return clean_block(value) if isinstance(value, str) else value
-
     @property
     def ref(self) -> str:
         """How people name it: INC-42."""
@@ -85,17 +83,8 @@ class TimelineEvent(BaseModel):
     id: int | None = None
     incident_id: int
     at: datetime
-    actor: str
+    actor: OneLine
     kind: EventKind
-    text: str = ""
+    text: Block = ""
     data: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("text", mode="before")
-    @classmethod
-    def _text_for_a_terminal(cls, value: object) -> object:
-        return clean_block(value) if isinstance(value, str) else value
-
-    @field_validator("actor", mode="before")
-    @classmethod
-    def _actor_one_line(cls, value: object) -> object:
-        return clean_line(value) if isinstance(value, str) else value
