@@ -15,12 +15,14 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from oncall.cli import incident_cmds, sync_cmds, workspace_cmds
-from oncall.cli.context import EXIT_BUSY, CommandError
+from oncall.cli import db_cmds, incident_cmds, sync_cmds, workspace_cmds
+from oncall.cli.context import EXIT_BAD_INPUT, EXIT_BUSY, CommandError
 from oncall.cli.crash import report_crash
+from oncall.cli.database_errors import say_database_error
 from oncall.store.db import DatabaseBusy
+from oncall.store.problems import DatabaseProblem
 
-COMMAND_MODULES = (incident_cmds, workspace_cmds, sync_cmds)
+COMMAND_MODULES = (incident_cmds, workspace_cmds, sync_cmds, db_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +52,7 @@ def add_workspace_option(commands: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         handler = getattr(args, "handler", None)
@@ -69,10 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+    except DatabaseProblem as problem:  # damaged, empty, newer, a full or read-only disk: plain words
+        print(f"oncall: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
             print(f"oncall: {error if isinstance(error, DatabaseBusy) else DatabaseBusy(None)}", file=sys.stderr)
             return EXIT_BUSY
-        return report_crash(error)
+        said = say_database_error(error, args)  # a damaged page met while reading: plain words, exit 2
+        return said if said is not None else report_crash(error)
     except Exception as error:  # the last resort: one line and a file with the details, never a traceback
         return report_crash(error)

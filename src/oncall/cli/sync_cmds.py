@@ -41,6 +41,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             return 0
         if args.watch:
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            _start_daily_backups(workspace, stop)
 
             def show(report: SyncReport) -> None:
                 if any(t.delivered or t.retrying or t.failed for t in report.targets.values()):
@@ -71,6 +72,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 0 if report.complete else EXIT_REFUSED
     finally:
         worker.close()
+
+
+def _start_daily_backups(workspace, stop: threading.Event) -> None:
+    """While watching, back the database up once a day (docs/data-safety.md), in a thread of its
+    own so a backup never holds up sending."""
+    from oncall.cli.context import clock
+    from oncall.store.backup import DEFAULT_KEEP, keep_backing_up
+
+    def said(outcome) -> None:
+        if outcome.problem:
+            print(f"oncall: backup: {outcome.problem}", file=sys.stderr, flush=True)
+
+    keep = getattr(workspace.config.workspace, "backups", DEFAULT_KEEP)
+    threading.Thread(target=keep_backing_up, args=(workspace.database_path, keep, lambda: clock().now(), stop, said),
+                     name="daily-backup", daemon=True).start()
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

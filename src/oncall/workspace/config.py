@@ -26,6 +26,7 @@ class WorkspaceSettings(BaseModel):
 
     name: str = "oncall workspace"
     database: str = ""  # relative to the workspace folder; empty means the user's data directory
+    backups: int = Field(default=7, ge=0, le=1000)  # daily backups kept beside the database; 0 turns them off
 
 
 class Config(BaseModel):

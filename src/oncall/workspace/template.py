@@ -8,6 +8,9 @@ WORKSPACE_TEMPLATE = """\
 name = "My data team"
 # Where the local database lives, relative to this folder. Unset: the user's data directory.
 # database = "state/oncall.db"
+# The console and `oncall sync --watch` back the database up once a day into backups/ beside it,
+# keeping the newest this many (0: no automatic backups). See `oncall backups`.
+# backups = 7
 
 # ---- The roster: everyone who can take a role. Roles: ic, sme, lead, pm ----
 # [[people]]

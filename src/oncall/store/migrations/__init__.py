@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from oncall.store.problems import DatabaseNewer
+
 if TYPE_CHECKING:
     from oncall.store.db import Database
 
@@ -38,6 +40,12 @@ def available_migrations() -> list[Migration]:
     return found
 
 
+def latest_version() -> int:
+    """The schema version this oncall brings a database to."""
+    migrations = available_migrations()
+    return migrations[-1].version if migrations else 0
+
+
 def schema_version(database: "Database") -> int:
     return database.conn.execute("PRAGMA user_version").fetchone()[0]
 
@@ -53,9 +61,7 @@ def apply_migrations(database: "Database") -> list[str]:
         # Re-read under the write lock: another process may have migrated meanwhile.
         current = schema_version(database)
         if current > latest:
-            raise RuntimeError(
-                f"the database is at schema version {current}, newer than this oncall knows ({latest}); upgrade oncall"
-            )
+            raise DatabaseNewer(database.path, current, latest)
         for migration in migrations:
             if migration.version <= current:
                 continue
