@@ -107,3 +107,23 @@ def test_a_whole_lifecycle_reads_back_in_order(service, incident_id, clock) -> N
     assert [e.data.get("to") for e in events if e.kind is EventKind.STATUS_CHANGED] == [
         "identified", "monitoring", "resolved", "closed"]
     assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+def test_plain_rows_match_the_events_and_are_safe_to_print(service):
+    from oncall.domain.severity import Severity
+    from oncall.service.incidents import Declaration
+    from oncall.store.timeline import TimelineRepository
+
+    incident = service.declare(Declaration(title="Orders late", severity=Severity.SEV3, asset="cac-dashboard"))
+    for n in range(60):
+        service.add_note(incident.id, f"note {n}")
+    with service.db.write() as conn:  # a row written before text was cleaned on the way in
+        conn.execute("INSERT INTO timeline (incident_id, at, actor, kind, text) VALUES (?, ?, ?, 'note', ?)",
+                     (incident.id, "2026-11-27T10:00:00Z", "old\x1b[31m", "\x1b[2Jwiped\nsecond line"))
+    repo = TimelineRepository(service.db)
+    events = repo.for_incident(incident.id)
+    assert [r.id for r in repo.rows(incident.id)] == [e.id for e in events]
+    assert [r.text for r in repo.latest_rows(incident.id, 40)] == [e.text for e in events[-40:]]
+    assert [r.id for r in repo.rows(incident.id, after_id=events[-3].id)] == [e.id for e in events[-2:]]
+    last = repo.latest_rows(incident.id, 1)[0]
+    assert (last.actor, last.text) == ("old", "wiped\nsecond line")
