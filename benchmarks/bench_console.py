@@ -6,7 +6,9 @@ Measures, in one run on this machine:
    process, headless, 160×50), median of several runs;
 2. one keystroke in the search box → filtered queue painted, at 100,000 incidents (p50/p95/max
    over every character of several realistic searches);
-3. peak memory (max RSS) of the console process at 100,000 incidents after searching and paging.
+3. peak memory (max RSS) of the console process at 100,000 incidents after searching and paging;
+4. the incident screen with 5,000 timeline events, at 80×24 and 160×50: opening it and switching
+   its tabs (bench_incident.py, issue 14).
 
 Run: `make bench` (or `.venv/bin/python benchmarks/bench_console.py [--incidents N] [--runs N]`).
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+import bench_incident  # noqa: E402
 from search_latency import measure  # noqa: E402
 
 QUERIES = ("stale cac", "silent failure", "micros", "duplicate rows", "maya", "schema changed", "4242")
@@ -107,6 +110,10 @@ def main() -> int:
         peak_mb = launch("oncall-scroll", big, env)["peak_mb"]
         print(f"peak memory after searching and paging 500 pages: {peak_mb:.0f} MB (bar 200 MB)")
         ok = big_s <= 1.5 * bare and big_s <= 1.2 * empty_s and p95 < 50 and peak_mb < 200
+        print("queue: all bars met" if ok else "queue: SOME BARS NOT MET", flush=True)
+
+        incident_ok = bench_incident.run(5_000, 7, Path(scratch), env)
+        ok = ok and incident_ok
         print("all bars met" if ok else "SOME BARS NOT MET")
         return 0 if ok else 1
 

@@ -1,4 +1,5 @@
-"""Make the README's screenshots: the demo workspace at a fixed moment, 140×40.
+"""Make the README's screenshots: the demo workspace at a fixed moment, 140×40, and the queue
+and the incident screen in a classic 80×24 terminal too.
 
 Run: `make screenshots` (writes screenshots/*.svg). The same scenes as tests/snapshots, so what the
 README shows is what the tests pin down.
@@ -52,16 +53,20 @@ def refuse_one_update(app) -> None:
                       "the comment is longer than 32767 characters", uncertain=False)
 
 
-async def shoot(name: str, keys: list[str], scratch: Path) -> Path:
+async def shoot(name: str, keys: list[str], size: tuple[int, int], scratch: Path) -> Path:
     if name == "sync":
         prepare_sync_scene(scratch / name)
     app = build_demo_app(scratch / name, NOW)
     if name == "sync":
         refuse_one_update(app)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
+        # The incident's timeline is read in a worker (the sync's worker runs until the end).
+        reading = [w for w in app.workers if w.group == "incident-timeline"]
+        if reading:  # (an empty list would mean every worker)
+            await app.workers.wait_for_complete(reading)
         await pilot.pause()
         if name == "sync":  # its rows are read off the UI thread
             for _ in range(200):
@@ -73,20 +78,24 @@ async def shoot(name: str, keys: list[str], scratch: Path) -> Path:
     return path
 
 
+NARROW = (80, 24)
 SCENES = {
-    "queue": [],
-    "queue-search": ["slash", *"cac"],
-    "incident": ["enter"],
-    "declare": ["d", *"Signups flat since 06:00"],
-    "sync": ["S"],
+    "queue": ([], SIZE),
+    "queue-search": (["slash", *"cac"], SIZE),
+    "incident": (["enter"], SIZE),
+    "incident-timeline": (["enter", "2"], SIZE),
+    "declare": (["d", *"Signups flat since 06:00"], SIZE),
+    "sync": (["S"], SIZE),
+    "queue-80x24": ([], NARROW),
+    "incident-80x24": (["enter"], NARROW),
 }
 
 
 async def main() -> None:
     os.environ.setdefault("ONCALL_USER", "maya")
     with tempfile.TemporaryDirectory() as scratch:
-        for name, keys in SCENES.items():
-            print(await shoot(name, keys, Path(scratch)))
+        for name, (keys, size) in SCENES.items():
+            print(await shoot(name, keys, size, Path(scratch)))
 
 
 if __name__ == "__main__":

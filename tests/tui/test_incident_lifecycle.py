@@ -7,9 +7,8 @@ from textual.widgets import Button, Input, OptionList, Select
 from oncall.tui.screens.declare import DeclareScreen
 from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.widgets.queue_table import QueueTable
-from oncall.tui.widgets.timeline import Timeline
 
-from tui_support import SIZE, shown
+from tui_support import SIZE, shown, timeline_text, wait_for
 
 
 async def test_declare_validates_as_you_type_and_selects_the_new_incident(demo_app):
@@ -73,8 +72,7 @@ async def test_status_moves_only_along_the_lifecycle(demo_app):
         await pilot.press(*"looking at the EU partition", "enter")
         await pilot.pause()
         assert screen.incident.status.value == "investigating"
-        timeline = shown(screen.query_one(Timeline))
-        assert "triage → investigating: looking at the EU partition" in timeline
+        await wait_for(pilot, lambda: "triage → investigating: looking at the EU partition" in timeline_text(screen))
 
 
 async def test_closing_a_sev1_before_its_post_mortem_needs_a_reason(demo_app):
@@ -105,7 +103,8 @@ async def test_note_severity_impact_and_eta_land_on_the_timeline(demo_app):
         assert incident.severity.value == "SEV-2"
         assert incident.impact == "exec dashboard wrong"
         assert incident.eta == "11:30 UTC"
-        timeline = shown(screen.query_one(Timeline))
+        await wait_for(pilot, lambda: "ETA: 11:30 UTC" in timeline_text(screen))
+        timeline = timeline_text(screen)
         for text in ("checked the CRM export", "SEV-1 → SEV-2: only internal dashboards",
                      "impact: exec dashboard wrong", "ETA: 11:30 UTC"):
             assert text in timeline
@@ -119,7 +118,8 @@ async def test_handing_off_the_ic_role_keeps_the_note(demo_app):
         await pilot.press("a", "enter", *"going off shift", "enter")
         await pilot.pause()
         assert screen.incident.ic != "maya"
-        assert f"IC handed from maya to {screen.incident.ic}: going off shift" in shown(screen.query_one(Timeline))
+        await wait_for(pilot, lambda: f"IC handed from maya to {screen.incident.ic}: going off shift"
+                       in timeline_text(screen))
 
 
 async def test_a_new_workspace_without_assets_can_still_declare(tmp_path):

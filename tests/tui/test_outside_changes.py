@@ -8,17 +8,8 @@ import time
 
 from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.widgets.queue_table import QueueTable
-from oncall.tui.widgets.timeline import Timeline
 
-from tui_support import SIZE, shown
-
-
-async def wait_for(pilot, condition, seconds: float = 5.0) -> None:
-    """Let the console run until `condition()` holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the console did not show the change in time"
-        await pilot.pause(0.05)
+from tui_support import SIZE, timeline_text, wait_for
 
 
 def run_cli(workspace, *args: str) -> None:
@@ -50,7 +41,7 @@ async def test_cli_declare_appears_in_the_open_queue_within_a_second(demo_app, t
         screen = app.screen
         assert isinstance(screen, IncidentScreen)
         run_cli(workspace, "note", str(screen.incident.id), "added from another terminal")
-        await wait_for(pilot, lambda: "added from another terminal" in shown(screen.query_one(Timeline)))
+        await wait_for(pilot, lambda: "added from another terminal" in timeline_text(screen))
 
 
 async def test_the_console_closes_when_its_terminal_goes_away(demo_app):

@@ -21,6 +21,7 @@ from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.screens.queue import QueueScreen
 from oncall.tui.session import Session
 from oncall.tui.sync_link import SyncLink
+from oncall.tui.tabs.base import IncidentTab
 from oncall.tui.widgets.status_line import StatusLine
 from oncall.workspace.paths import current_actor, glance
 
@@ -40,7 +41,10 @@ SYNC_STATE_TEXT = {
 class OncallApp(App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "oncall"
-    BINDINGS = [Binding("S", "open_sync", "Sync", id="app.sync")]
+    # Shown in the queue's footer (and named by the status line); works on every screen.
+    BINDINGS = [Binding("S", "app.open_sync", "Sync", id="app.sync", show=False)]
+    # Every screen gets a class for the terminal's height, so its CSS can fit 80×24 (-short).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-medium"), (46, "-tall")]
 
     def __init__(self, workspace: "Workspace | Path", clock: Clock | None = None,
                  database: Database | None = None, poll: bool = True) -> None:
@@ -156,25 +160,40 @@ class OncallApp(App):
         self.push_screen(SyncScreen(self.sync.desk))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every key shown in the footer is also a command in the palette (ctrl+p)."""
+        """Every key shown in the footer is also a command in the palette (ctrl+p), and so is every
+        key of the tabs not in front: choosing one brings its tab to the front first."""
         yield from super().get_system_commands(screen)
         seen = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.show or not binding.description or binding.action in seen or not active.enabled:
+            if not binding.description or binding.action in seen or not active.enabled:
                 continue
+            if not binding.show and binding.id is None:
+                continue  # moving the cursor, leaving the search box: not commands
             seen.add(binding.action)
-            node = active.node
-            yield SystemCommand(
-                binding.description,
-                binding.tooltip or f"{binding.description} (key: {binding.key_display or binding.key})",
-                lambda action=binding.action, node=node: self.run_action(action, node),
-            )
+            yield SystemCommand(binding.description, _help(binding),
+                                lambda action=binding.action, node=active.node: self.run_action(action, node))
+        for tab in screen.walk_children():
+            if not isinstance(tab, IncidentTab) or tab.display:  # the tab in front: listed above
+                continue
+            for binding, node in tab.commands():
+                if binding.action not in seen:
+                    seen.add(binding.action)
+
+                    async def run(tab=tab, action=binding.action, node=node) -> None:
+                        await tab.screen.run_action(f"show_tab({tab.id!r})")
+                        await self.run_action(action, node)
+
+                    yield SystemCommand(binding.description, f"{_help(binding)} · {tab.TAB_NAME} tab", run)
 
     def on_unmount(self) -> None:
         if self.sync is not None:
             self.sync.close()
-        self.session.database.close()
+        self.session.close()
+
+
+def _help(binding: Binding) -> str:
+    return binding.tooltip or f"{binding.description} (key: {binding.key_display or binding.key})"
 
 
 def terminal_lost(fd: int | None) -> bool:

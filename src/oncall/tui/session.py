@@ -2,6 +2,9 @@
 
 Screens go through this one object for reads and actions, so no widget talks to SQLite itself.
 Queue reads are windowed (a few ms at 100,000 incidents, see benchmarks/), so they run inline.
+An incident's newest events are one indexed read, done inline; its whole timeline can be
+thousands of events (~12 ms for 5,000 as plain rows): it is read from a worker thread, through a
+second connection that only that reading uses.
 
 The validated workspace (pydantic models) loads on first use; the console asks for it right
 after its first paint, so the queue is on screen before the config is.
@@ -9,19 +12,20 @@ after its first paint, so the queue is on screen before the config is.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall.domain.clock import Clock
-from oncall.store.db import Database
+from oncall.store.db import Database, open_database
 from oncall.store.queue import QueueFilter, QueueReader, QueueRow
 from oncall.workspace.paths import current_actor
 
 if TYPE_CHECKING:
-    from oncall.domain.incident import Incident, TimelineEvent
     from oncall.service.incidents import IncidentService
+    from oncall.store.timeline import TimelineRow
     from oncall.workspace.config import Config
     from oncall.workspace.loader import Workspace
 
@@ -51,6 +55,8 @@ class Session:
         self.queue = QueueReader(database)
         self._workspace = workspace
         self._seen_version = database.data_version()
+        self._reader: Database | None = None
+        self._reader_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -77,8 +83,29 @@ class Session:
     def filtered(self, flt: QueueFilter) -> FilteredQueue:
         return FilteredQueue(self.queue, flt)
 
-    def incident(self, incident_id: int) -> "tuple[Incident, list[TimelineEvent]]":
-        return self.service.get(incident_id), self.service.events(incident_id)
+    def latest_events(self, incident_id: int, limit: int) -> "list[TimelineRow]":
+        """The newest `limit` events, oldest first: fast enough for the first paint."""
+        from oncall.store.timeline import TimelineRepository
+
+        return TimelineRepository(self.database).latest_rows(incident_id, limit)
+
+    def read_timeline(self, incident_id: int) -> "list[TimelineRow]":
+        """An incident's events, oldest first. Safe from a worker thread: one reading at a time,
+        on a connection of its own (an in-memory database has only the one, so it shares it)."""
+        from oncall.store.timeline import TimelineRepository
+
+        with self._reader_lock:
+            if self._reader is None:
+                path = self.database.path
+                self._reader = open_database(path) if path is not None else self.database
+            return TimelineRepository(self._reader).rows(incident_id)
+
+    def close(self) -> None:
+        with self._reader_lock:  # waits for a reading in progress
+            if self._reader is not None and self._reader is not self.database:
+                self._reader.close()
+            self._reader = None
+        self.database.close()
 
     def on_call(self) -> str | None:
         """Who holds the pager now (None until the workspace has loaded, or with no rotation)."""

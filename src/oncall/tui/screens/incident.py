@@ -1,15 +1,21 @@
-"""One incident: its summary and timeline, and the keys that move the response along."""
+"""One incident: a steady header, then tabs (Overview, Timeline, …) switched with number keys.
+
+The screen owns the incident's data and its actions; each tab (`tui/tabs/`) shows part of it and
+declares the keys that act on it. The newest timeline lines come with the first paint; the whole
+timeline, which can hold thousands of events, is read in a worker on a connection of its own.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.incident import Incident
 from oncall.domain.rules import RuleViolation
@@ -17,9 +23,14 @@ from oncall.domain.severity import Severity
 from oncall.domain.status import NEEDS_REASON, Status, allowed_transitions
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import ChoiceScreen, TextScreen
-from oncall.tui.widgets.incident_summary import IncidentSummary
+from oncall.tui.tabs.base import IncidentTab
+from oncall.tui.tabs.overview import LATEST, OverviewTab
+from oncall.tui.tabs.timeline_tab import TimelineTab
+from oncall.tui.widgets.footer import KeyFooter
+from oncall.tui.widgets.incident_header import IncidentHeader
 from oncall.tui.widgets.status_line import StatusLine
-from oncall.tui.widgets.timeline import Timeline
+from oncall.tui.widgets.tab_strip import TabStrip
+from oncall.tui.widgets.timeline import TimelineLine
 
 STATUS_HINTS = {
     Status.INVESTIGATING: "investigating: we are looking for the cause",
@@ -31,60 +42,124 @@ STATUS_HINTS = {
     Status.TRIAGE: "triage: reopen for another look",
 }
 
+TABS = Binding.Group("Tabs")
+
 
 class IncidentScreen(Screen):
+    # Keys for the whole incident (the header is on every tab); each tab adds its own. The tab
+    # keys are also printed on the tabs ("1 Overview  2 Timeline"), so where the footer is short
+    # of room (80 columns) they are the first it leaves out.
     BINDINGS = [
         Binding("escape,backspace", "app.pop_screen", "Queue", id="incident.back"),
+        Binding("1", "show_tab('overview')", "Overview", id="incident.tab.overview", group=TABS),
+        Binding("2", "show_tab('timeline')", "Timeline", id="incident.tab.timeline", group=TABS),
+        Binding("tab", "next_tab(1)", "Next tab", show=False, id="incident.tab.next"),
+        Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False, id="incident.tab.previous"),
         Binding("s", "status", "Status", id="incident.status"),
         Binding("v", "severity", "Severity", id="incident.severity"),
         Binding("n", "note", "Note", id="incident.note"),
-        Binding("i", "impact", "Impact", id="incident.impact"),
-        Binding("e", "eta", "ETA", id="incident.eta"),
-        Binding("a", "assign_ic", "Hand off IC", id="incident.ic"),
     ]
+
+    class TimelineRead(Message):
+        """The worker read the incident's timeline."""
+
+        def __init__(self, events: Sequence[TimelineLine]) -> None:
+            super().__init__()
+            self.events = events
 
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.incident: Incident | None = None
-        self._events_shown = -1
+        self.events: Sequence[TimelineLine] = ()
 
     @property
     def session(self):
         return self.app.session
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield IncidentSummary(id="summary")
-        yield Static("Timeline", classes="section-title")
-        with VerticalScroll(id="timeline-scroll"):
-            yield Timeline(id="timeline")
+        tabs = [OverviewTab(), TimelineTab()]  # a tab arrives with its capability: no empty ones
+        yield IncidentHeader(id="incident-header")
+        yield TabStrip([(tab.id or "", tab.label) for tab in tabs], id="tab-strip")
+        for tab in tabs[1:]:
+            tab.display = False
+        yield from tabs  # one shown at a time (action_show_tab), straight under the screen: no
+        # container between them and the screen that would be repainted on every switch
         yield StatusLine(id="status-line")
-        yield Footer()
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.action_show_tab("overview")
+
+    # -- tabs ---------------------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> list[IncidentTab]:
+        return [tab for tab in self.children if isinstance(tab, IncidentTab)]
+
+    @property
+    def tab_in_front(self) -> IncidentTab:
+        return next(tab for tab in self.tabs if tab.display)
+
+    def action_show_tab(self, tab_id: str) -> None:
+        """Bring a tab to the front and focus it, so the footer shows its keys."""
+        for tab in self.tabs:
+            tab.display = tab.id == tab_id
+        self.query_one(TabStrip).active = tab_id
+        self.query_one(f"#{tab_id}").focus()
+
+    def action_next_tab(self, step: int) -> None:
+        tabs = self.tabs
+        current = tabs.index(self.tab_in_front)
+        self.action_show_tab(tabs[(current + step) % len(tabs)].id or "")
+
+    @on(TabStrip.Chosen)
+    def _tab_clicked(self, event: TabStrip.Chosen) -> None:
+        self.action_show_tab(event.tab_id)
+
+    # -- reading ------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        """Read the incident again (first shown on resume, which follows mount)."""
+        """Read the incident again (first shown on resume, which follows mount); the timeline follows."""
         try:
-            incident, events = self.session.incident(self.incident_id)
+            incident = self.session.service.get(self.incident_id)
         except LookupError:
             self.notify(f"INC-{self.incident_id} is no longer in this workspace", severity="error")
             self.app.pop_screen()
             return
         self.incident = incident
-        self.query_one(IncidentSummary).show(incident, self.session.config, self.session.clock.now())
-        if len(events) != self._events_shown:
-            # New lines: follow them. Otherwise leave the reader where they are scrolled to.
-            self._events_shown = len(events)
-            self.query_one(Timeline).show(events)
-            self.query_one("#timeline-scroll", VerticalScroll).scroll_end(animate=False, immediate=False)
-        self.app.sub_title = f"{incident.ref} · {self.session.config.workspace.name}"
+        now = self.session.clock.now()
+        self.query_one(IncidentHeader).show(incident, self.session.config, now)
+        overview = self.query_one(OverviewTab)
+        overview.show_incident(incident, self.session.config, now)
+        if not self.events:  # the first paint has the newest lines; the whole timeline follows
+            overview.show_events(self.session.latest_events(self.incident_id, LATEST))
         self.app.refresh_status_line(self)
+        # Read the timeline once this is on screen: a thread reading 5,000 events while the
+        # screen is being painted slows both down.
+        self.call_after_refresh(self._read_timeline)
+
+    @work(thread=True, exclusive=True, group="incident-timeline", exit_on_error=False)
+    def _read_timeline(self) -> None:
+        events = self.session.read_timeline(self.incident_id)
+        if not get_current_worker().is_cancelled:  # a newer read replaced this one
+            self.post_message(self.TimelineRead(events))
+
+    def on_incident_screen_timeline_read(self, message: TimelineRead) -> None:
+        self.events = message.events
+        self.query_one(OverviewTab).show_events(message.events)
+        self.query_one(TimelineTab).show(message.events)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "incident-timeline" and event.state is WorkerState.ERROR:
+            event.stop()  # say it here, where the timeline is missing
+            message = f"Could not read the timeline: {event.worker.error}"
+            for view in (self.query_one(TimelineTab), self.query_one(OverviewTab).latest):
+                view.say(message)  # shown where no events are, not over ones already shown
+            self.notify(message, severity="error", markup=False)
 
     def on_screen_resume(self) -> None:
         self._load()
-
-    def on_screen_suspend(self) -> None:
-        self.app.sub_title = self.session.config.workspace.name
 
     def on_data_changed(self, message: DataChanged) -> None:
         self._load()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 if TYPE_CHECKING:
     from oncall.service.incidents import Declaration
@@ -20,6 +20,7 @@ from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
 from oncall.store.queue import QueueFilter
 from oncall.tui.messages import DataChanged, WorkspaceLoaded
+from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.queue_table import QueueTable, header_text
 from oncall.tui.widgets.search_box import SearchBox
 from oncall.tui.widgets.status_line import StatusLine
@@ -42,11 +43,15 @@ class QueueScreen(Screen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("d", "declare", "Declare", id="queue.declare"),
-        Binding("s", "cycle_status", "Status filter", id="queue.status_filter"),
-        Binding("v", "cycle_severity", "Severity filter", id="queue.severity_filter"),
-        Binding("x", "clear_filters", "Clear filters", id="queue.clear"),
+        # Short words, so that every key fits in an 80-column footer; the palette says more.
+        Binding("s", "cycle_status", "Status", id="queue.status_filter",
+                tooltip="Filter by status: all, open, then each status in turn (key: s)"),
+        Binding("v", "cycle_severity", "Severity", id="queue.severity_filter",
+                tooltip="Filter by severity: all, then SEV-1, SEV-2, SEV-3 (key: v)"),
+        Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear the filters and the search (key: x)"),
         Binding("escape", "leave_search", "Leave search", show=False),
         Binding("q", "app.quit", "Quit", id="app.quit"),
+        Binding("S", "app.open_sync", "Sync", id="app.sync"),
     ]
 
     def __init__(self) -> None:
@@ -67,7 +72,7 @@ class QueueScreen(Screen):
         yield Static("", id="queue-header")
         yield QueueTable(self.session.filtered(self._filter()), self.session.clock.now, id="queue")
         yield StatusLine(id="status-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # The first read happens in on_screen_resume, which follows mount.

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from oncall.store.outbox import OutboxEntry
 from oncall.sync.desk import SyncDesk
 from oncall.sync.status import SyncSummary
+from oncall.tui.widgets.footer import KeyFooter
 
 TARGET_NAMES = {"jira": "Jira", "slack": "Slack"}
 
@@ -77,7 +78,7 @@ class SyncScreen(Screen[None]):
         yield Static("Sync: reading…", id="sync-summary", markup=False)  # messages name [jira], [slack]
         yield Static("", id="sync-detail", markup=False)
         yield DataTable(id="sync-entries", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

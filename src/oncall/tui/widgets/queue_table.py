@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Callable, Protocol
 
 from rich.segment import Segment
@@ -42,7 +43,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("ID", 9, lambda r, now: f"INC-{r.id}"),
+    Column("ID", 10, lambda r, now: f"INC-{r.id}"),  # INC-100000 fits
     Column("SEV", 6, lambda r, now: r.severity, "sev"),
     Column("STATUS", 14, lambda r, now: r.status, "status"),
     Column("TITLE", 0, lambda r, now: ("[drill] " if r.is_drill else "") + r.title),
@@ -51,16 +52,30 @@ COLUMNS = (
     Column("AGE", 5, lambda r, now: humanize_age(now - from_text(r.detected_at))),
     Column("UPDATED", 8, lambda r, now: humanize_age(now - from_text(r.updated_at)) + " ago"),
 )
+# As the terminal narrows the title keeps at least TITLE_MIN cells, and these columns make room
+# for it, least needed first; they come back in the reverse order as it widens.
+DROP_ORDER = ("UPDATED", "AGE", "ASSET", "IC")
+TITLE_MIN = 30
 
 
-def column_widths(total: int) -> list[int]:
-    fixed = sum(c.width for c in COLUMNS) + len(COLUMNS)  # one space after each column
-    flexible = max(total - fixed, 12)
-    return [c.width or flexible for c in COLUMNS]
+@lru_cache(maxsize=16)
+def layout(total: int) -> tuple[tuple[Column, int], ...]:
+    """The columns shown in `total` cells and the width of each (one space follows each column).
+
+    Never wider than `total`: a column is either shown whole or not at all.
+    """
+    shown = list(COLUMNS)
+    for title in (None, *DROP_ORDER):
+        if title is not None:
+            shown = [c for c in shown if c.title != title]
+        fixed = sum(c.width + 1 for c in shown if c.width) + 1  # +1: the space after the title
+        if total - fixed >= TITLE_MIN:
+            break
+    return tuple((c, c.width or max(total - fixed, 1)) for c in shown)
 
 
 def header_text(total: int) -> str:
-    return " ".join(c.title.ljust(w)[:w] for c, w in zip(COLUMNS, column_widths(total)))
+    return " ".join(c.title.ljust(w)[:w] for c, w in layout(total))
 
 
 class QueueTable(ScrollView, can_focus=True):
@@ -231,7 +246,7 @@ class QueueTable(ScrollView, can_focus=True):
         now = self._now()
         row_style = styles[STATUS_GROUP.get(row.status, "active")]
         segments = []
-        for column, column_width in zip(COLUMNS, column_widths(width)):
+        for column, column_width in layout(width):
             text = column.cell(row, now)
             text = (text[: column_width - 1] + "…") if len(text) > column_width else text.ljust(column_width)
             style = styles[row.severity] if column.style == "sev" else row_style

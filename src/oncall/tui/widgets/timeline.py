@@ -1,12 +1,29 @@
-"""An incident's timeline, newest last, as a person reads it during the response."""
+"""An incident's timeline, newest last, as a person reads it during the response.
+
+A virtual list (Textual's line API): it lays out and paints only the lines on screen, so a
+timeline of 5,000 events opens and scrolls as fast as one of five. Each event is one line
+(`time  actor  kind  text`); a long text wraps under itself, never under the time.
+
+It shows anything shaped like a `TimelineLine`: the store's `TimelineEvent`, or a plain row whose
+time and kind are still text (parsed only for the lines painted).
+"""
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
-from textual.widgets import Static
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 
-from oncall.domain.incident import EventKind, TimelineEvent
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from oncall.domain.clock import from_text
+from oncall.domain.incident import EventKind
 
 # The events that change the shape of the response stand out in bold.
 EMPHASIZED = frozenset({EventKind.DECLARED, EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED,
@@ -22,22 +39,251 @@ KIND_LABEL = {
     EventKind.STARTED_AT_CHANGED: "started",
     EventKind.CLOSE_OVERRIDE: "override",
 }
+TIME_WIDTH, ACTOR_WIDTH, KIND_WIDTH = 12, 9, 9
+PREFIX = TIME_WIDTH + 1 + ACTOR_WIDTH + 1 + KIND_WIDTH + 1  # where the text starts
+NARROW_TEXT = 20  # below this the text would be a column of fragments: it goes under the time
 
 
-class Timeline(Static):
-    DEFAULT_CSS = "Timeline { height: auto; }"
+class TimelineLine(Protocol):
+    @property
+    def at(self) -> datetime | str: ...  # a moment, or its ISO 8601 text as stored
+    @property
+    def actor(self) -> str: ...
+    @property
+    def kind(self) -> EventKind | str: ...
+    @property
+    def text(self) -> str: ...
 
-    def show(self, events: list[TimelineEvent]) -> None:
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(no_wrap=True, width=9)
-        table.add_column(no_wrap=True, width=9)
-        table.add_column(ratio=1)
-        for event in events:
-            table.add_row(
-                event.at.strftime("%b %d %H:%M"),
-                Text(event.actor),
-                Text(KIND_LABEL.get(event.kind, event.kind.value), style="bold" if event.kind in EMPHASIZED else ""),
-                Text(event.text),
-            )
-        self.update(table)
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Where to break `text` into lines of at most `width` cells: (start, end) offsets.
+
+    Breaks at spaces where it can. Plain ASCII (nearly every timeline line) costs a few string
+    searches per line; other text is measured in terminal cells.
+    """
+    width = max(width, 1)
+    if text.isascii():
+        if len(text) <= width and "\n" not in text:
+            return [(0, len(text))]
+        return _wrap_ascii(text, width)
+    return _wrap_cells(text, width)
+
+
+def _wrap_ascii(text: str, width: int) -> list[tuple[int, int]]:
+    lines = []
+    start, end_of_text = 0, len(text)
+    while start < end_of_text:
+        newline = text.find("\n", start, start + width + 1)
+        if newline != -1:
+            lines.append((start, newline))
+            start = newline + 1
+            continue
+        if end_of_text - start <= width:
+            lines.append((start, end_of_text))
+            break
+        space = text.rfind(" ", start, start + width + 1)
+        if space <= start:  # one word longer than the line: cut it
+            lines.append((start, start + width))
+            start += width
+        else:
+            lines.append((start, space))
+            start = space + 1
+    return lines or [(0, 0)]
+
+
+def _wrap_cells(text: str, width: int) -> list[tuple[int, int]]:
+    lines = []
+    start = cells = 0
+    last_space = -1
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\n":
+            lines.append((start, index))
+            start, cells, last_space = index + 1, 0, -1
+            index += 1
+            continue
+        size = cell_len(char)
+        if cells + size > width and index > start:
+            if last_space > start:
+                lines.append((start, last_space))
+                start = last_space + 1
+            else:
+                lines.append((start, index))
+                start = index
+            cells = cell_len(text[start:index])
+            last_space = -1
+            continue
+        if char == " ":
+            last_space = index
+        cells += size
+        index += 1
+    lines.append((start, len(text)))
+    return lines
+
+
+class TimelineView(ScrollView, can_focus=True):
+    """The events given to `show`, newest last. It follows new events to the end."""
+
+    COMPONENT_CLASSES = {"timeline--time", "timeline--emphasis"}
+
+    DEFAULT_CSS = """
+    TimelineView { height: 1fr; overflow-x: hidden; padding: 0 1; scrollbar-gutter: stable; }
+    TimelineView > .timeline--time { color: $text-muted; }
+    TimelineView > .timeline--emphasis { text-style: bold; }
+    """
+
+    def __init__(self, placeholder: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.events: Sequence[TimelineLine] = ()
+        self.placeholder = placeholder
+        self._width = -1  # the width `_lines` was laid out for
+        self._starts: list[int] = []  # first line of each event
+        self._breaks: list[list[tuple[int, int]]] = []
+        self._line_count = 0
+        self._strips: dict[tuple[int, int], Strip] = {}
+        self._styles: dict[str, Style] | None = None
+        self._styles_stale = False
+        self._follow = True  # new events came: show the newest
+        self._at_end = True  # the reader was at the newest line (kept across resizes)
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def show(self, events: Sequence[TimelineLine]) -> None:
+        """Show these events. New ones at the end scroll into view; otherwise the reader stays put."""
+        grew = len(events) != len(self.events)
+        self.events = events
+        self._width = -1
+        self._strips.clear()
+        self._follow = self._follow or grew
+        if self.size.width:
+            self._lay_out(self.scrollable_content_region.width)
+        self.refresh()
+
+    def say(self, text: str) -> None:
+        """What to show while there are no events (they are being read, or could not be)."""
+        self.placeholder = text
+        self._strips.clear()
+        self.refresh()
+
+    @property
+    def line_count(self) -> int:
+        return self._line_count
+
+    def text_lines(self) -> list[str]:
+        """Every event as one line of plain text, oldest first: what a reader scrolling through
+        reads, unwrapped (for tests; nothing on screen changes)."""
+        styles = self._line_styles()
+        return [
+            "".join(segment.text for segment in self._prefix(event, styles)) + event.text for event in self.events
+        ]
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._lay_out(self.scrollable_content_region.width)
+
+    def _lay_out(self, width: int) -> None:
+        """Work out where every event's text breaks at this width (cheap: offsets, no strings)."""
+        if width <= 0:
+            return
+        at_end = self._follow or self._at_end
+        if width != self._width:
+            self._width = width
+            self._strips.clear()
+            text_width = self._text_width(width)
+            breaks = [wrap(event.text, text_width) for event in self.events]
+            starts, line = [], 0
+            for lines in breaks:
+                starts.append(line)
+                line += len(lines) + (1 if self._narrow(width) else 0)
+            self._breaks, self._starts, self._line_count = breaks, starts, line
+        self.virtual_size = Size(width, max(self._line_count, 1 if self.placeholder else 0))
+        if at_end:
+            self._follow = False
+            self.scroll_to(y=max(self._line_count - self.scrollable_content_region.height, 0),
+                           animate=False, force=True)  # force: before the scrollbar is shown
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._at_end = new_value >= self.max_scroll_y
+
+    def _narrow(self, width: int) -> bool:
+        return width - PREFIX < NARROW_TEXT
+
+    def _text_width(self, width: int) -> int:
+        return width - 2 if self._narrow(width) else width - PREFIX
+
+    # -- painting -----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            self._lay_out(width)
+        line = self.scroll_offset.y + y
+        self._line_styles()  # a changed theme drops the painted lines
+        key = (line, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 1_000:
+                self._strips.clear()
+            strip = self._strips[key] = self._paint(line, width)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles_stale = True  # looked at when next painted: focus changes restyle, rarely the lines
+
+    def _paint(self, line: int, width: int) -> Strip:
+        styles = self._line_styles()
+        if not self.events:
+            text = self.placeholder if line == 0 else ""
+            return Strip([Segment(text, styles["time"])]).crop_extend(0, width, styles["base"])
+        index = bisect_right(self._starts, line) - 1
+        if index < 0 or line >= self._line_count:
+            return Strip.blank(width, styles["base"])
+        event = self.events[index]
+        part = line - self._starts[index]
+        narrow = self._narrow(width)
+        if narrow and part == 0:  # time, actor and kind on a line of their own
+            segments = self._prefix(event, styles)
+        else:
+            if narrow:
+                part -= 1
+            start, end = self._breaks[index][part]
+            text = Segment(event.text[start:end], styles["base"])
+            if narrow:
+                segments = [Segment("  ", styles["base"]), text]
+            elif part == 0:
+                segments = [*self._prefix(event, styles), text]
+            else:
+                segments = [Segment(" " * PREFIX, styles["base"]), text]
+        return Strip(segments).crop_extend(0, width, styles["base"])
+
+    def _prefix(self, event: TimelineLine, styles: dict[str, Style]) -> list[Segment]:
+        at = from_text(event.at) if isinstance(event.at, str) else event.at
+        try:
+            kind: EventKind | str = EventKind(event.kind)
+        except ValueError:  # a kind this version does not know yet: shown as it is stored
+            kind = str(event.kind)
+        label = KIND_LABEL.get(kind, kind.value) if isinstance(kind, EventKind) else kind
+        actor = event.actor if cell_len(event.actor) <= ACTOR_WIDTH else event.actor[: ACTOR_WIDTH - 1] + "…"
+        return [
+            Segment(at.strftime("%b %d %H:%M").ljust(TIME_WIDTH + 1), styles["time"]),
+            Segment(actor.ljust(ACTOR_WIDTH + 1), styles["base"]),
+            Segment(label[:KIND_WIDTH].ljust(KIND_WIDTH + 1), styles["emphasis"] if kind in EMPHASIZED else styles["base"]),
+        ]
+
+    def _line_styles(self) -> dict[str, Style]:
+        if self._styles is None or self._styles_stale:
+            self._styles_stale = False
+            base = self.rich_style
+            styles = {
+                "base": base,
+                "time": self.get_component_rich_style("timeline--time"),  # full: muted text blends with the background
+                "emphasis": base + self.get_component_rich_style("timeline--emphasis", partial=True),
+            }
+            if styles != self._styles:  # the painted lines are kept while their styles hold
+                self._styles = styles
+                self._strips.clear()
+        return self._styles

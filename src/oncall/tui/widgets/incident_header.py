@@ -1,0 +1,48 @@
+"""The top of the incident screen, the same on every tab: how bad, where it stands, who leads.
+
+Two lines that never grow: severity, id, status and title on the first; the IC, the asset and
+how long ago it was declared on the second. A drill says so on both. Whatever does not fit is
+cut with an ellipsis, so the tabs below never move.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from oncall.domain.clock import humanize_age
+from oncall.domain.incident import Incident
+from oncall.workspace.config import Config
+
+SEVERITY_STYLE = {"SEV-1": "bold white on red", "SEV-2": "bold black on dark_orange", "SEV-3": "bold black on steel_blue1"}
+DRILL_STYLE = "bold white on magenta"
+
+
+class IncidentHeader(Static):
+    def show(self, incident: Incident, config: Config, now: datetime) -> None:
+        top = Text(no_wrap=True, overflow="ellipsis", end="")
+        if incident.is_drill:
+            top.append(" DRILL ", DRILL_STYLE)
+            top.append(" ")
+        top.append(f" {incident.severity.value} ", SEVERITY_STYLE[incident.severity.value])
+        top.append("  ")
+        top.append(incident.ref, "bold")
+        top.append("  ")
+        top.append(incident.status.value.upper(), "bold reverse" if incident.status.is_active else "bold")
+        top.append("  ")
+        top.append(incident.title, "bold")
+
+        person = config.person(incident.ic) if incident.ic else None
+        facts = [f"IC {person.name} ({person.id})" if person else f"IC {incident.ic or 'nobody'}",
+                 f"asset {incident.asset}"]
+        declared = incident.declared_at
+        facts.append(f"declared {humanize_age(now - declared)} ago" if declared
+                     else f"reported {humanize_age(now - incident.detected_at)} ago, not declared")
+        second = Text(no_wrap=True, overflow="ellipsis", end="")
+        if incident.is_drill:
+            second.append("drill: not counted in metrics, nothing sent to stakeholders", "bold magenta")
+            second.append("  ·  ")
+        second.append("  ·  ".join(facts))
+        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join([top, second]))
