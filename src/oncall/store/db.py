@@ -42,9 +42,8 @@ class DatabaseBusy(sqlite3.OperationalError):
 
     def __init__(self, path: Path | None) -> None:
         where = f"the database {path}" if path else "the database"
-        super().__init__(f"{where} is busy: another oncall process has been writing to it for more than "
-                         f"{BUSY_TIMEOUT_MS // 1000} s (a large `oncall demo generate`?); nothing was changed, "
-                         "try again in a moment")
+        super().__init__(f"{where} is busy: another oncall process is writing to it (a large `oncall demo "
+                         "generate`?); nothing was changed, try again in a moment")
         self.path = path
 
 

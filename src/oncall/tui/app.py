@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 # How often to look for changes made by other processes; PRAGMA data_version is nearly free.
 POLL_SECONDS = 0.5
+CONSOLE_BUSY_TIMEOUT_MS = 1_000
+BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
 
 
@@ -60,6 +62,10 @@ class OncallApp(App):
             self.sub_title = workspace.config.workspace.name
             database = database or workspace.open_database()
             self.session = Session(workspace.root, database, self.clock, workspace)
+        # A write that finds the database held by another process gives up after a second rather
+        # than freezing the screen for the command line's ten: the form keeps what was typed and
+        # says so (`screens/saving.py`), and enter tries again.
+        self.session.database.conn.execute(f"PRAGMA busy_timeout = {CONSOLE_BUSY_TIMEOUT_MS}")
         self._poll = poll
         self._terminal: int | None = None  # the terminal's input, once running in one
         self.sync: SyncLink | None = None
@@ -79,6 +85,8 @@ class OncallApp(App):
         self.sub_title = workspace.config.workspace.name
         for problem in workspace.problems:
             self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30, markup=False)
+        self.take_daily_backup()
+        self.set_interval(BACKUP_CHECK_SECONDS, self.take_daily_backup)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -94,6 +102,16 @@ class OncallApp(App):
         # stays flat (reference counting frees nearly everything; only cycles wait longer).
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def take_daily_backup(self) -> None:
+        """Today's online backup, if none was taken yet (`store/backup.py`); never blocks the screen."""
+        from oncall.store.backup import maybe_backup
+
+        outcome = maybe_backup(self.session.database.path, self.session.config.workspace.backups, self.clock.now())
+        if outcome.problem:
+            self.call_from_thread(self.notify, outcome.problem, title="Backup", severity="warning", timeout=30,
+                                  markup=False)
 
     def check_for_changes(self) -> None:
         if terminal_lost(self._terminal):

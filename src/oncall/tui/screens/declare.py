@@ -1,6 +1,10 @@
-"""Declare an incident: a form validated as you type, returning a `Declaration`."""
+"""Declare an incident: a form validated as you type; it declares through its `save` callback
+and closes with the new incident (or, without one, with the `Declaration`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,6 +17,7 @@ from oncall.domain.clock import Clock, parse_moment, to_text
 from oncall.domain.incident import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.service.incidents import Declaration
+from oncall.tui.screens.saving import attempt
 from oncall.workspace.config import Config
 
 SOURCE_LABELS = {
@@ -22,18 +27,21 @@ SOURCE_LABELS = {
 }
 
 
-class DeclareScreen(ModalScreen[Declaration | None]):
-    """The declare form. Dismisses with the declaration, or None when cancelled."""
+class DeclareScreen(ModalScreen[Any]):
+    """The declare form. Dismisses with what `save` returned, or None when cancelled."""
 
     BINDINGS = [
         Binding("ctrl+s", "submit", "Declare", id="declare.submit"),
         Binding("escape", "cancel", "Cancel", id="declare.cancel"),
     ]
 
-    def __init__(self, config: Config, clock: Clock) -> None:
+    def __init__(self, config: Config, clock: Clock, save: Callable[[Declaration], Any] | None = None) -> None:
+        """`save` declares (`saving.py`); the form closes with what it returns."""
         super().__init__()
         self.config = config
         self.clock = clock
+        self._save = save
+        self._done = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="declare-form", classes="modal-form"):
@@ -140,10 +148,23 @@ class DeclareScreen(ModalScreen[Declaration | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#declare")
     def action_submit(self) -> None:
+        if self._done:  # a second enter while the first one declares: ignored
+            return
         declaration = self._validate(show_missing=True)
-        if declaration is not None:
-            self.dismiss(declaration)
+        if declaration is None:
+            return
+        result: object = declaration
+        if self._save is not None:
+            saved = attempt(self._save, declaration)
+            if saved.problem:  # everything typed stays: try again, or esc
+                self.query_one("#title-error", Static).update(f"Not declared: {saved.problem}")
+                return
+            result = saved.result
+        self._done = True
+        self.dismiss(result)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self._done:
+            self._done = True
+            self.dismiss(None)

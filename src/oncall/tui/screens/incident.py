@@ -7,8 +7,7 @@ timeline, which can hold thousands of events, is read in a worker on a connectio
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +17,6 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.incident import Incident
-from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import NEEDS_REASON, Status, allowed_transitions
 from oncall.tui.messages import DataChanged
@@ -173,67 +171,66 @@ class IncidentScreen(Screen):
         if incident.severity in (Severity.SEV1, Severity.SEV2):
             needs_reason.add(Status.CLOSED.value)  # closing before the post-mortem is an override
         choices = [(s.value, STATUS_HINTS.get(s, s.value)) for s in allowed_transitions(incident.status)]
+        service = self.session.service
         self.app.push_screen(
             ChoiceScreen(f"Move {incident.ref} from {incident.status.value} to…", choices,
                          "Reason (needed to dismiss, or to close a SEV-1/2 before its post-mortem)",
-                         frozenset(needs_reason)),
-            lambda chosen: chosen and self._apply(
-                lambda: self.session.service.change_status(self.incident_id, Status(chosen[0]), chosen[1]),
-                f"now {chosen[0]}"),
+                         frozenset(needs_reason),
+                         save=lambda chosen: service.change_status(self.incident_id, Status(chosen[0]), chosen[1])),
+            lambda chosen: chosen and self._saved(f"now {chosen[0]}"),
         )
 
     def action_severity(self) -> None:
         assert self.incident is not None
         current = self.incident.severity
         choices = [(s.value, f"{s.value}  {s.summary}") for s in Severity if s is not current]
+        service = self.session.service
         self.app.push_screen(
             ChoiceScreen(f"Change severity from {current.value} to…", choices,
-                         "Why? (needed: it goes on the timeline)", frozenset(s.value for s in Severity)),
-            lambda chosen: chosen and self._apply(
-                lambda: self.session.service.change_severity(self.incident_id, Severity(chosen[0]), chosen[1]),
-                f"now {chosen[0]}"),
+                         "Why? (needed: it goes on the timeline)", frozenset(s.value for s in Severity),
+                         save=lambda chosen: service.change_severity(self.incident_id, Severity(chosen[0]), chosen[1])),
+            lambda chosen: chosen and self._saved(f"now {chosen[0]}"),
         )
 
     def action_note(self) -> None:
+        service = self.session.service
         self.app.push_screen(
-            TextScreen("Add a note to the timeline", placeholder="What did you find or do?"),
-            lambda text: text and self._apply(lambda: self.session.service.add_note(self.incident_id, text), "note added"),
+            TextScreen("Add a note to the timeline", placeholder="What did you find or do?",
+                       save=lambda text: service.add_note(self.incident_id, text)),
+            lambda text: text and self._saved("note added"),
         )
 
     def action_impact(self) -> None:
         assert self.incident is not None
+        service = self.session.service
         self.app.push_screen(
-            TextScreen("Impact: who is affected and how", self.incident.impact, required=False),
-            lambda text: text is not None and self._apply(
-                lambda: self.session.service.set_impact(self.incident_id, text), "impact updated"),
+            TextScreen("Impact: who is affected and how", self.incident.impact, required=False,
+                       save=lambda text: service.set_impact(self.incident_id, text)),
+            lambda text: text is not None and self._saved("impact updated"),
         )
 
     def action_eta(self) -> None:
         assert self.incident is not None
+        service = self.session.service
         self.app.push_screen(
-            TextScreen("ETA for a fix", self.incident.eta, placeholder="e.g. backfill done by 10:45", required=False),
-            lambda text: text is not None and self._apply(
-                lambda: self.session.service.set_eta(self.incident_id, text), "ETA updated"),
+            TextScreen("ETA for a fix", self.incident.eta, placeholder="e.g. backfill done by 10:45", required=False,
+                       save=lambda text: service.set_eta(self.incident_id, text)),
+            lambda text: text is not None and self._saved("ETA updated"),
         )
 
     def action_assign_ic(self) -> None:
         assert self.incident is not None
         people = [(p.id, f"{p.name} ({p.id})") for p in self.session.config.people if p.id != self.incident.ic]
+        service = self.session.service
         self.app.push_screen(
             ChoiceScreen("Hand the Incident Commander role to…", people, "Note for the hand-off (optional)",
-                         empty_text="Nobody else is on the roster: add [[people]] to oncall.toml."),
-            lambda chosen: chosen and self._apply(
-                lambda: self.session.service.assign_ic(self.incident_id, chosen[0], chosen[1]),
-                f"IC is now {chosen[0]}"),
+                         empty_text="Nobody else is on the roster: add [[people]] to oncall.toml.",
+                         save=lambda chosen: service.assign_ic(self.incident_id, chosen[0], chosen[1])),
+            lambda chosen: chosen and self._saved(f"IC is now {chosen[0]}"),
         )
 
-    def _apply(self, action: Callable[[], object], done: str) -> None:
-        try:
-            action()
-        except (RuleViolation, LookupError, sqlite3.OperationalError) as error:
-            # A rule said no, the incident is gone, or the database stayed locked: say so, keep going.
-            self.notify(str(error), title="Not changed", severity="error", markup=False)
-            return
+    def _saved(self, done: str) -> None:
+        """After a form saved its change (a failed save keeps the form open and says why)."""
         assert self.incident is not None
         self.notify(f"{self.incident.ref} {done}", markup=False)
         self._load()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -13,9 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 if TYPE_CHECKING:
-    from oncall.service.incidents import Declaration
+    from oncall.domain.incident import Incident
 
-from oncall.domain.rules import RuleViolation
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
 from oncall.store.queue import QueueFilter
@@ -202,15 +200,11 @@ class QueueScreen(Screen):
     def action_declare(self) -> None:
         from oncall.tui.screens.declare import DeclareScreen
 
-        self.app.push_screen(DeclareScreen(self.session.config, self.session.clock), self._declared)
+        self.app.push_screen(DeclareScreen(self.session.config, self.session.clock, save=self.session.service.declare),
+                             self._declared)
 
-    def _declared(self, declaration: Declaration | None) -> None:
-        if declaration is None:
-            return
-        try:
-            incident = self.session.service.declare(declaration)
-        except (RuleViolation, sqlite3.OperationalError) as error:
-            self.notify(str(error), title="Not declared", severity="error", markup=False)
+    def _declared(self, incident: Incident | None) -> None:
+        if incident is None:
             return
         assert incident.id is not None
         if self.session.filtered(self._filter()).position_of(incident.id) is None:
