@@ -46,3 +46,23 @@ def test_incident_timeline(snap_compare, demo_app, size):
 @sizes
 def test_declare(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=after("d", *"Signups flat since 06:00"))
+
+
+def with_wide_text(app):
+    """The demo plus what people paste: CJK, emoji, combining marks, and an id past 100,000."""
+    from oncall.domain.severity import Severity
+    from oncall.service.incidents import Declaration
+
+    service = app.session.service
+    for title in ("日本語のタイトル: 週次CACが表示されない", "CAC 📉 dropped 40% overnight 🔥", "Zalgo t\u0351e\u0360x\u0361t in asset names"):
+        service.declare(Declaration(title=title, severity=Severity.SEV2, asset="cac-dashboard"))
+    with service.db.write() as conn:  # the largest id the store allows
+        conn.execute("INSERT INTO incidents (id, title, severity, severity_rank, status, queue_group, asset, source, "
+                     "detected_at, updated_at) VALUES (16777215, 'The largest id', 'SEV-1', 1, 'investigating', 0, "
+                     "'cac-dashboard', 'alert', '2026-11-27T09:00:00Z', '2026-11-27T09:59:00Z')")
+    return app
+
+
+@sizes
+def test_queue_with_wide_characters(snap_compare, demo_app, size):
+    assert snap_compare(with_wide_text(demo_app()), terminal_size=size, run_before=after())

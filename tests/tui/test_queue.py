@@ -48,7 +48,7 @@ async def test_search_with_punctuation_never_breaks(demo_app):
         table = app.screen.query_one(QueueTable)
         assert table.total == 0
         assert "matching" in shown(app.screen.query_one("#queue-summary"))
-        assert "Nothing matches" in table.render_line(1).text and "Press x" in table.render_line(1).text
+        assert "No incidents: matching" in table.render_line(1).text and "Press x" in table.render_line(1).text
 
 
 async def test_status_and_severity_filters_cycle(demo_app):
@@ -152,3 +152,27 @@ async def test_typed_brackets_are_shown_as_typed(demo_app):
         form.query_one("#started", Input).value = "[/x]"
         await pilot.pause()
         assert "cannot read '[/x]'" in shown(form.query_one("#started-error"))
+
+
+async def test_wide_characters_and_the_largest_id_keep_the_columns_in_place(demo_app):
+    from rich.cells import cell_len
+
+    from oncall.domain.severity import Severity
+    from oncall.service.incidents import Declaration
+
+    app = demo_app()
+    service = app.session.service
+    titles = ["日本語のタイトル", "CAC 📉 dropped 🔥", "Zalgo t\u0351e\u0360xt"]
+    for title in titles:
+        service.declare(Declaration(title=title, severity=Severity.SEV1, asset="cac-dashboard"))
+    with service.db.write() as conn:  # the largest id the store allows
+        conn.execute("INSERT INTO incidents (id, title, severity, severity_rank, status, queue_group, asset, source, "
+                     "detected_at, updated_at) VALUES (16777215, 'The largest id', 'SEV-1', 1, 'investigating', 0, "
+                     "'cac-dashboard', 'alert', '2026-11-27T09:00:00Z', '2026-11-27T09:59:00Z')")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        lines = [table.render_line(y).text for y in range(1, 6)]
+        assert any("INC-16777215 " in line for line in lines)  # in full
+        starts = {cell_len(line[:line.index("cac-dashboard")]) for line in lines if "cac-dashboard" in line}
+        assert len(starts) == 1, lines  # the asset column starts in the same cell on every row

@@ -107,7 +107,7 @@ class QueueScreen(Screen):
             select_id = table.current.id
         flt = self._filter()
         table.empty_text = (
-            f"Nothing matches {flt.describe()}. Press x to clear the filters."
+            f"No incidents: {flt.describe()}. Press x to clear the filters."
             if flt != QueueFilter() else "No incidents yet. Press d to declare one."
         )
         # Typing a search paints the first rows at once and counts right after.

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Callable, Protocol
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -43,7 +44,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("ID", 10, lambda r, now: f"INC-{r.id}"),  # INC-100000 fits
+    Column("ID", 12, lambda r, now: f"INC-{r.id}"),  # every id the store allows: INC-16777215
     Column("SEV", 6, lambda r, now: r.severity, "sev"),
     Column("STATUS", 14, lambda r, now: r.status, "status"),
     Column("TITLE", 0, lambda r, now: ("[drill] " if r.is_drill else "") + r.title),
@@ -248,7 +249,9 @@ class QueueTable(ScrollView, can_focus=True):
         segments = []
         for column, column_width in layout(width):
             text = column.cell(row, now)
-            text = (text[: column_width - 1] + "…") if len(text) > column_width else text.ljust(column_width)
+            # Measured in terminal cells: CJK and emoji take two, combining marks none.
+            cells = cell_len(text)
+            text = set_cell_size(text, column_width - 1) + "…" if cells > column_width else text + " " * (column_width - cells)
             style = styles[row.severity] if column.style == "sev" else row_style
             segments.append(Segment(text + " ", style))
         return Strip(segments).crop_extend(0, width, styles["base"])
