@@ -176,3 +176,45 @@ def _database(root: Path) -> str:
     from oncall.workspace.loader import load_workspace
 
     return str(load_workspace(root, strict=True).database_path)
+
+
+@pytest.mark.parametrize("text", ["\u202eevil", "\u200b", "\u00ad\u200d", "\ufeff"])
+def test_invisible_format_characters_are_removed_and_nothing_invisible_is_saved(cli, team, text):
+    made = declare(cli, team, "orders late")
+    result = cli("--workspace", team, "note", made["id"], text)
+    saved = cli("--workspace", team, "show", made["id"], "--json").json()["timeline"][-1]["text"]
+    if text == "\u202eevil":
+        assert result.code == 0 and saved == "evil"
+    else:
+        assert result.code != 0 and "empty" in result.err
+
+
+@pytest.mark.parametrize("option", ["--title", "--impact"])
+def test_declare_and_search_take_text_that_starts_with_a_dash(cli, team, option):
+    args = ["--title", "orders late", "--impact", "none"]
+    args[args.index(option) + 1] = "-5% revenue"
+    made = cli("--workspace", team, "declare", *args, "--severity", "3", "--asset", "orders", "--json").json()
+    assert "-5% revenue" in (made["title"], made["impact"])
+    assert cli("--workspace", team, "list", "--search", "-5%").code == 0
+
+
+def test_a_database_in_the_home_folder_and_a_config_with_a_byte_order_mark(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    root = tmp_path / "team"
+    cli("init", root)
+    config = root / "oncall.toml"
+    text = config.read_text("utf-8").replace("[workspace]", '[workspace]\ndatabase = "~/oncall-team.db"', 1)
+    config.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # saved by Windows Notepad
+    assert declare(cli, root, "orders late")["id"] == 1
+    assert (tmp_path / "home" / "oncall-team.db").exists() and not (root / "~").exists()
+
+
+def test_an_ic_is_never_blank_and_a_declarer_off_the_roster_does_not_become_ic(cli, tmp_path, monkeypatch):
+    root = tmp_path / "demo"
+    cli("demo", "generate", "--workspace", root, "--incidents", 0)
+    monkeypatch.setenv("ONCALL_USER", "zed")  # not on the demo's roster
+    made = cli("--workspace", root, "declare", "--title", "orders late", "--severity", "3", "--asset",
+               "cac-dashboard", "--json").json()
+    assert made["ic"] in {"maya", "tom", "priya", None} and made["ic"] != "zed"
+    blank = cli("--workspace", root, "ic", made["id"], "  ")
+    assert blank.code != 0 and "Traceback" not in blank.err

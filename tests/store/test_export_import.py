@@ -88,7 +88,10 @@ def test_import_goes_only_into_an_empty_database(history, clock) -> None:
     ({"hello": 1}, "not an oncall export"),
     ({"format": "oncall-export", "version": 99}, "version 99"),
     ({"format": "oncall-export", "version": 1, "incidents": [{"id": 1, "title": "x"}]}, "does not fit"),
-    ({"format": "oncall-export", "version": 1, "incidents": [5]}, "not a whole"),
+    ({"format": "oncall-export", "version": 1, "incidents": [5]}, "is int, not an object"),
+    ({"format": "oncall-export", "version": 1, "incidents": "a"}, "is str, not an object"),
+    ({"format": "oncall-export", "version": 1, "incidents": [{}]}, "has none of its fields"),
+    ({"format": "oncall-export", "version": 1, "incidents": [{"id": 1, "title": {"x": 1}}]}, "holds dict"),
 ])
 def test_a_bad_document_imports_nothing(tmp_path, document, said) -> None:
     target = open_database(tmp_path / "empty.db")

@@ -30,7 +30,12 @@ def parser_type(parse, what: str):
 
 def _statuses(text: str) -> frozenset[Status]:
     group = STATUS_GROUPS.get(text.strip().lower())
-    return group if group is not None else frozenset({Status.parse(text)})
+    if group is not None:
+        return group
+    try:
+        return frozenset({Status.parse(text)})
+    except ValueError as error:
+        raise ValueError(f"{error}; or {', '.join(STATUS_GROUPS)} for every status still being worked on") from None
 
 
 def _incident_id(text: str) -> int:
@@ -69,7 +74,6 @@ def take_dashed_values(parser: argparse.ArgumentParser, pattern: str) -> None:
     parser._negative_number_matcher = re.compile(pattern)  # noqa: SLF001
 
 
-# Relative times (`-45m`, `-2H`, `-1w`) and negative numbers.
-RELATIVE_TIME = r"^-\d+[mhdwMHDW]?$|^-\d*\.\d+$"
-# Any text starting with one dash that is not one of the command's own short options (-h, -w).
+# Any text starting with one dash that is not one of the command's own short options (-h, -w):
+# relative times (`-2h`, `-1w`), negative numbers, `-5% since Monday`.
 DASHED_TEXT = r"^-(?!-)(?![hw]$).+"

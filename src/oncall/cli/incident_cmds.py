@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oncall.cli import arguments
-from oncall.cli.arguments import DASHED_TEXT, RELATIVE_TIME, incident_id, take_dashed_values
+from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
 from oncall.cli.output import block, fit, right
 from oncall.domain.clock import from_text, humanize_age, to_text
@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     declare.add_argument("--ic", default=None, help="Incident Commander (default: who is on call)")
     declare.add_argument("--json", action="store_true")
     declare.set_defaults(handler=cmd_declare)
-    take_dashed_values(declare, RELATIVE_TIME)  # `--started-at -2h` is a time, not an option
+    take_dashed_values(declare, DASHED_TEXT)  # `--started-at -2h`, `--title "-5%"`: values, not options
 
     listing = commands.add_parser("list", help="list the incident queue")
     listing.add_argument("--status", type=arguments.statuses, action="append", default=[],
@@ -45,6 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
+    take_dashed_values(listing, DASHED_TEXT)  # `--search "-5%"`
 
     show = commands.add_parser("show", help="show an incident and its timeline")
     show.add_argument("id", type=incident_id)

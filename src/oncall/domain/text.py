@@ -10,9 +10,12 @@ stays "café" instead of failing to save.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-# C0 and C1 controls and DEL; \n is handled separately.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls and DEL (\n is handled separately), and the invisible format characters that
+# reorder or hide text in a terminal: bidirectional overrides and isolates, zero-width space,
+# direction marks, soft hyphen, byte-order mark. (The zero-width joiners of emoji stay.)
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _ESCAPED_BYTES = re.compile(r"[\udc80-\udcff]+")
 _OTHER_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -40,4 +43,6 @@ def _clean(text: str) -> str:
                                   text)
         text = _OTHER_SURROGATES.sub("\ufffd", text)
     text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
-    return _CONTROL.sub("", _ANSI.sub("", text))
+    text = _CONTROL.sub("", _ANSI.sub("", text))
+    # Nothing a person could see (a lone joiner or combining mark): that is no text at all.
+    return text if any(unicodedata.category(ch)[0] in "LNPS" for ch in text) else ""

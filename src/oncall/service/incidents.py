@@ -64,7 +64,7 @@ class IncidentService:
             raise RuleViolation(f"started-at {to_text(declaration.started_at)} is in the future")
         if declaration.ic and self.config.people and not self.config.person(declaration.ic):
             raise RuleViolation(f"{declaration.ic!r} is not on the roster; known: {self._roster_ids()}")
-        ic = declaration.ic or self.on_call() or self.actor
+        ic = declaration.ic or self.on_call() or self._declarer_as_ic()
         is_triage = declaration.status is Status.TRIAGE
         incident = Incident(
             title=declaration.title,
@@ -161,6 +161,9 @@ class IncidentService:
         return updated
 
     def assign_ic(self, incident_id: int, person_id: str, note: str = "") -> Incident:
+        person_id = clean_line(person_id).strip()
+        if not person_id:
+            raise RuleViolation("name the new Incident Commander (a roster id)")
         if self.config.people and not self.config.person(person_id):
             raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
         with self.db.write():
@@ -193,6 +196,11 @@ class IncidentService:
         event = TimelineEvent(incident_id=incident.id, at=self.clock.now(), actor=self.actor,
                               kind=kind, text=text, data=data)
         return self.timeline.append(event)
+
+    def _declarer_as_ic(self) -> str | None:
+        """With nobody on call, the person declaring leads: if the roster knows them (or there is
+        no roster); otherwise the incident waits for an IC to be named."""
+        return self.actor if not self.config.people or self.config.person(self.actor) else None
 
     def _check_asset(self, asset: str) -> None:
         if not asset.strip():

@@ -19,7 +19,9 @@ from datetime import datetime
 from typing import IO, Any
 
 from oncall.domain.clock import to_text
-from oncall.store.db import Database
+from oncall.domain.text import clean_block, clean_line
+from oncall.store.db import Database, DatabaseBusy
+from oncall.store.problems import DatabaseProblem
 from oncall.store.migrations import schema_version
 from oncall.store.outbox import TARGETS
 
@@ -129,10 +131,10 @@ def import_document(database: Database, document: Any) -> TransferCounts:
     except (KeyError, TypeError, AttributeError) as error:
         raise ImportRefused(f"it is not a whole oncall export ({type(error).__name__}: {error}); nothing was "
                             "imported") from None
-    except Exception as error:
-        if isinstance(error, sqlite3.IntegrityError):
-            raise ImportRefused(f"it does not fit an oncall database ({error}); nothing was imported") from None
-        raise
+    except sqlite3.Error as error:
+        if isinstance(error, (DatabaseBusy, DatabaseProblem)):
+            raise  # this laptop's database, not the file, is the problem: said as such
+        raise ImportRefused(f"it does not fit an oncall database ({error}); nothing was imported") from None
     return TransferCounts(incidents, events, outbox)
 
 
@@ -164,10 +166,27 @@ def _unsent(conn, targets: tuple[str, ...]) -> list[dict]:
     return entries
 
 
+# Text that reaches a terminal is cleaned on the way in, as when it is typed (`domain/text.py`).
+_BLOCKS = {"impact", "text"}
+_LINES = {"title", "asset", "eta", "ic", "actor"}
+
+
+def _clean(column: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_block(value) if column in _BLOCKS else clean_line(value) if column in _LINES else value
+    if isinstance(value, (dict, list)):
+        raise ImportRefused(f"its field {column!r} holds {type(value).__name__}, not a value; nothing was imported")
+    return value
+
+
 def _insert(conn, table: str, columns: list[str], values: dict) -> None:
+    if not isinstance(values, dict):
+        raise ImportRefused(f"an entry of {table} is {type(values).__name__}, not an object; nothing was imported")
     present = [c for c in columns if c in values]
+    if not present:
+        raise ImportRefused(f"an entry of {table} has none of its fields; nothing was imported")
     conn.execute(f"INSERT INTO {table} ({', '.join(present)}) VALUES ({', '.join('?' * len(present))})",
-                 [values[c] for c in present])
+                 [_clean(c, values[c]) for c in present])
 
 
 def _insert_many(conn, table: str, columns: list[str], rows: list[dict]) -> None:
@@ -175,8 +194,10 @@ def _insert_many(conn, table: str, columns: list[str], rows: list[dict]) -> None
     if not rows:
         return
     present = [c for c in columns if c in rows[0]]
+    if not present:
+        raise ImportRefused(f"an entry of {table} has none of its fields; nothing was imported")
     conn.executemany(f"INSERT INTO {table} ({', '.join(present)}) VALUES ({', '.join('?' * len(present))})",
-                     [[row[c] for c in present] for row in rows])
+                     [[_clean(c, row[c]) for c in present] for row in rows])
 
 
 def _data_text(data: Any) -> str:

@@ -81,7 +81,7 @@ _LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset}
 def load_config(path: Path) -> tuple[Config, list[ConfigProblem]]:
     """Read `oncall.toml`; return what loaded and every problem found."""
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # a byte-order mark is not content
     except FileNotFoundError:
         raise ConfigError(ConfigProblem(path, None, "", "no such file; create one with `oncall init`")) from None
     except (OSError, UnicodeDecodeError) as error:

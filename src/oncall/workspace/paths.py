@@ -70,7 +70,7 @@ def read_config_text(root: Path) -> str:
     if not root.is_dir():
         raise DatabaseUnknown(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
     try:
-        return config.read_text("utf-8")
+        return config.read_text("utf-8-sig")  # a byte-order mark (Windows Notepad) is not content
     except FileNotFoundError:
         raise DatabaseUnknown(f"{config}: no such file; create one with `oncall init {root}`") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -94,7 +94,7 @@ def choose_database(root: Path, raw: dict, text: str = "") -> Path:
     if not configured.strip():
         return default_database_path(root)
     try:
-        path = (root / configured).expanduser().resolve()
+        path = (root / Path(configured).expanduser()).resolve()  # `~/x.db` is in the home folder
     except (OSError, ValueError, RuntimeError) as error:  # a NUL byte, a symlink loop, an unknown ~user
         raise DatabaseUnknown(f"{_at(config, text, 'database')}: [workspace] database = {configured!r} is not a "
                               f"usable file name ({error})") from None
