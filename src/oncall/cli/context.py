@@ -32,8 +32,9 @@ def clock() -> Clock:
     return SystemClock()
 
 
-def resolve_workspace(args: argparse.Namespace) -> Workspace:
-    """The workspace the command names; the demo (created on first use) when none is named.
+def resolve_workspace(args: argparse.Namespace, *, seed_demo: bool = True) -> Workspace:
+    """The workspace the command names; the demo (created and, with `seed_demo`, its database
+    seeded on first use) when none is named.
 
     Problems in the config are printed as warnings: the command still runs on what loaded.
     """
@@ -42,11 +43,16 @@ def resolve_workspace(args: argparse.Namespace) -> Workspace:
     from oncall.workspace.paths import DatabaseUnknown
 
     root = workspace_root(getattr(args, "workspace", None))
-    if root is None:
+    if root is None and seed_demo:
         from oncall.demo.install import ensure_demo_workspace
 
         workspace = ensure_demo_workspace(clock().now())
     else:
+        if root is None:  # the demo's files only: its database may be the very thing to mend
+            from oncall.demo.install import copy_demo_config, demo_root
+
+            root = demo_root()
+            copy_demo_config(root)
         if not root.is_dir():
             raise CommandError(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
         try:

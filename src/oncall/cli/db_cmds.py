@@ -242,25 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _workspace(args: argparse.Namespace):
     """The workspace, found without opening its database (which may be the damaged thing)."""
-    from oncall.workspace.config import ConfigError
-    from oncall.workspace.loader import load_workspace
-    from oncall.workspace.paths import DatabaseUnknown, workspace_root
-
-    root = workspace_root(getattr(args, "workspace", None))
-    if root is None:
-        from oncall.demo.install import copy_demo_config, demo_root
-
-        root = demo_root()
-        copy_demo_config(root)
-    if not root.is_dir():
-        raise CommandError(f"{root}: no such workspace folder (create one with `oncall init {root}`)")
-    try:
-        workspace = load_workspace(root, strict=True)
-    except (ConfigError, DatabaseUnknown) as error:
-        raise CommandError(str(error)) from None
-    for problem in workspace.problems:
-        print(f"oncall: warning: {problem}", file=sys.stderr)
-    return workspace
+    return context.resolve_workspace(args, seed_demo=False)
 
 
 def _keep(workspace) -> int:
