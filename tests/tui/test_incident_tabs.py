@@ -11,7 +11,7 @@ from oncall.tui.tabs.overview import OverviewTab
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.timeline import TimelineView
 
-from tui_support import painted, settled, shown, timeline_text
+from tui_support import painted, settled, shown, timeline_text, wait_for
 
 NARROW, WIDE = (80, 24), (160, 50)
 
@@ -166,3 +166,21 @@ async def test_the_timeline_tab_opens_at_the_newest_entry_of_a_long_timeline(dem
         await pilot.pause()
         assert "SEV-1 declared on cac-dashboard" in visible_lines(screen.query_one("#timeline", TimelineView))[0]
         assert "note 299:" in timeline_text(screen)
+
+
+async def test_the_headers_age_moves_on_while_the_incident_is_open(demo_app, monkeypatch):
+    from datetime import timedelta
+
+    from oncall.tui.screens import incident as incident_screen
+    from oncall.tui.widgets.incident_header import IncidentHeader
+
+    monkeypatch.setattr(incident_screen, "AGE_REFRESH_SECONDS", 0.05)
+    app = demo_app(poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.incident)
+        header = app.screen.query_one(IncidentHeader)
+        before = " ".join(painted(header))
+        assert "declared 48m ago" in before
+        app.clock.advance(timedelta(hours=3))
+        await wait_for(pilot, lambda: "declared 3h ago" in " ".join(painted(header)))

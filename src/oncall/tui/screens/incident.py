@@ -30,6 +30,8 @@ from oncall.tui.widgets.status_line import StatusLine
 from oncall.tui.widgets.tab_strip import TabStrip
 from oncall.tui.widgets.timeline import TimelineLine
 
+AGE_REFRESH_SECONDS = 5  # "declared 5s ago" must not stay 5s
+
 STATUS_HINTS = {
     Status.INVESTIGATING: "investigating: we are looking for the cause",
     Status.IDENTIFIED: "identified: we know the cause, a fix is coming",
@@ -88,6 +90,15 @@ class IncidentScreen(Screen):
 
     def on_mount(self) -> None:
         self.action_show_tab("overview")
+        # "declared 5s ago" and the Overview's times move on, as the queue's ages do.
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+
+    def _refresh_ages(self) -> None:
+        if self.incident is None:
+            return
+        now = self.session.clock.now()
+        self.query_one(IncidentHeader).show(self.incident, self.session.config, now)
+        self.query_one(OverviewTab).show_incident(self.incident, self.session.config, now)
 
     # -- tabs ---------------------------------------------------------------------------------
 
