@@ -17,3 +17,4 @@ async def test_the_console_backs_the_database_up_once_a_day(demo_app):
         await wait_for(pilot, lambda: not backing_up())
         [backup] = list_backups(path)
         assert backup.incidents == 15
+

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oncall.cli.context import EXIT_BAD_INPUT, clock
+from oncall.cli.crash import report_console_crash
 from oncall.store.problems import DatabaseProblem
 from oncall.workspace.paths import DatabaseUnknown, glance, workspace_root
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from oncall.domain.clock import Clock
     from oncall.store.db import Database
     from oncall.tui.damaged_database import DamagedDatabaseApp
@@ -46,8 +49,21 @@ def open_console(args: argparse.Namespace) -> int:
     from oncall.tui.app import OncallApp
 
     # A config with broken entries still opens the console, which shows what is wrong.
-    app = OncallApp(root, clock=clock(), database=database)
-    app.run()
+    return run_console(OncallApp(root, clock=clock(), database=database))
+
+
+def run_console(app: "App", headless: bool = False) -> int:
+    """Run a Textual app; if it stops on an error of its own, no traceback reaches the person:
+    Textual's report (written to the app's public `error_console`) goes to a file instead."""
+    import io
+
+    from rich.console import Console
+
+    details = io.StringIO()
+    app.error_console = Console(file=details, markup=False, highlight=False, color_system=None, width=120)
+    app.run(headless=headless)
+    if details.getvalue().strip():
+        return report_console_crash(details.getvalue())
     return app.return_code or 0
 
 

@@ -24,13 +24,27 @@ def report_crash(error: BaseException, where: str = "oncall") -> int:
     return EXIT_UNEXPECTED
 
 
+def report_console_crash(details: str) -> int:
+    """The console stopped on an error of its own: Textual's report of it goes to a file, and
+    one line says so (the terminal is back to normal by then)."""
+    path = write_text(details)
+    place = f"; the details are in {path}" if path else ""
+    print(f"oncall: the console stopped on something it did not expect{place}. Please report it with that file. "
+          "Everything saved before it stopped is in the database.", file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
 def write_details(error: BaseException) -> Path | None:
+    return write_text("".join(traceback.format_exception(error)))
+
+
+def write_text(text: str) -> Path | None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     try:
         folder = data_dir() / "logs"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"crash-{stamp}-{os.getpid()}.txt"
-        path.write_text("".join(traceback.format_exception(error)), "utf-8", errors="backslashreplace")
+        path.write_text(text, "utf-8", errors="backslashreplace")
         return path
     except OSError:  # no place to write: the one line on stderr still goes out
         return None
