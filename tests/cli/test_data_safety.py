@@ -205,13 +205,13 @@ def test_the_console_opens_on_the_restored_database(oncall, database, monkeypatc
         restore_backup(path, Path(backup), clock.now())
         return True
 
-    class Console:
+    class Console:  # stands in for the console app: records which database it was given
         return_code = 0
 
         def __init__(self, root, clock, database):
             self.database = database
 
-        def run(self):
+        def run(self, headless=False):
             Console.incidents = self.database.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
             self.database.close()
 
