@@ -5,6 +5,7 @@ from __future__ import annotations
 from oncall.domain.incident import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.service.incidents import Declaration
+from oncall.tui.messages import DataChanged
 from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.screens.modals import TextScreen
 from oncall.tui.tabs.overview import OverviewTab
@@ -184,3 +185,20 @@ async def test_the_headers_age_moves_on_while_the_incident_is_open(demo_app, mon
         assert "declared 48m ago" in before
         app.clock.advance(timedelta(hours=3))
         await wait_for(pilot, lambda: "declared 3h ago" in " ".join(painted(header)))
+
+
+async def test_a_long_unbroken_word_is_readable_whole_on_the_timeline(demo_app):
+    from oncall.tui.widgets.timeline import TimelineView
+
+    url = "https://lookerstudio.example.com/reporting/" + "a1b2c3d4e5" * 19  # 233 characters, no space
+    app = demo_app(poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.incident)
+        app.session.service.add_note(app.screen.incident_id, "see " + url)
+        app.screen.post_message(DataChanged())
+        await pilot.press("2")
+        view = app.screen.query_one("#timeline", TimelineView)
+        on_screen = lambda: "".join(line.strip() for line in painted(view)).replace(" ", "")  # noqa: E731
+        await wait_for(pilot, lambda: url in on_screen())
+        assert all(len(line) <= 80 for line in painted(view))
