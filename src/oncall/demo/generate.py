@@ -17,6 +17,7 @@ from oncall.domain.clock import to_text
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 from oncall.store.db import Database
+from oncall.store.remote_ids import RemoteIds  # owns the small named values of sync_state
 from oncall.workspace.config import Config
 
 SYMPTOMS = (
@@ -91,9 +92,8 @@ def generate_incidents(database: Database, config: Config, count: int, now: date
             last = conn.execute("SELECT coalesce(max(id), 0) FROM incidents").fetchone()[0]
             conn.executemany(INCIDENT_SQL, [(last + row[0], *row[1:]) for row in incidents])
             conn.executemany(EVENT_SQL, [(last + row[0], *row[1:]) for row in events])
-    with database.write() as conn:
-        used = seeds_used(database)
-        _set_state(conn, SEEDS_STATE, ",".join(str(s) for s in sorted(used | {seed})))
+    with database.write():
+        RemoteIds(database).set_state(SEEDS_STATE, ",".join(str(s) for s in sorted(seeds_used(database) | {seed})))
     return count
 
 
@@ -105,7 +105,7 @@ def remove_synthetic(database: Database) -> int:
             ids = [row[0] for row in conn.execute(
                 "SELECT id FROM incidents WHERE synthetic = 1 ORDER BY id LIMIT ?", (BATCH,))]
             if not ids:
-                _set_state(conn, SEEDS_STATE, "")
+                RemoteIds(database).set_state(SEEDS_STATE, "")
                 return removed
             marks = ", ".join("?" * len(ids))
             conn.execute(f"DELETE FROM timeline WHERE incident_id IN ({marks})", ids)
@@ -120,27 +120,16 @@ def counts(database: Database) -> tuple[int, int]:
 
 
 def seeds_used(database: Database) -> set[int]:
-    text = _state(database, SEEDS_STATE)
+    text = RemoteIds(database).state(SEEDS_STATE) or ""
     return {int(part) for part in text.split(",") if part.strip().lstrip("-").isdigit()}
 
 
 def is_demo(database: Database) -> bool:
-    return _state(database, DEMO_STATE) == "1"
+    return RemoteIds(database).state(DEMO_STATE) == "1"
 
 
 def mark_demo(database: Database) -> None:
-    with database.write() as conn:
-        _set_state(conn, DEMO_STATE, "1")
-
-
-def _state(database: Database, key: str) -> str:
-    row = database.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else ""
-
-
-def _set_state(conn, key: str, value: str) -> None:
-    conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+    RemoteIds(database).set_state(DEMO_STATE, "1")
 
 
 def _one(rng, incident_id, detected, now, assets, people, endings, weights):
