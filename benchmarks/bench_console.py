@@ -8,7 +8,9 @@ Measures, in one run on this machine:
    over every character of several realistic searches);
 3. peak memory (max RSS) of the console process at 100,000 incidents after searching and paging;
 4. the incident screen with 5,000 timeline events, at 80×24 and 160×50: opening it and switching
-   its tabs (bench_incident.py, issue 14).
+   its tabs (bench_incident.py, issue 14);
+5. the same incident while another process writes to it: typing a note, and repainting an outside
+   change (bench_typing.py, issue 18).
 
 Run: `make bench` (or `.venv/bin/python benchmarks/bench_console.py [--incidents N] [--runs N]`).
 """
@@ -29,6 +31,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 import bench_incident  # noqa: E402
+import bench_typing  # noqa: E402
 from search_latency import measure  # noqa: E402
 
 QUERIES = ("stale cac", "silent failure", "micros", "duplicate rows", "maya", "schema changed", "4242")
@@ -113,7 +116,8 @@ def main() -> int:
         print("queue: all bars met" if ok else "queue: SOME BARS NOT MET", flush=True)
 
         incident_ok = bench_incident.run(5_000, 7, Path(scratch), env)
-        ok = ok and incident_ok
+        typing_ok = bench_typing.run(5_000, Path(scratch), env)
+        ok = ok and incident_ok and typing_ok
         print("all bars met" if ok else "SOME BARS NOT MET")
         return 0 if ok else 1
 

@@ -127,3 +127,8 @@ def test_plain_rows_match_the_events_and_are_safe_to_print(service):
     assert [r.id for r in repo.rows(incident.id, after_id=events[-3].id)] == [e.id for e in events[-2:]]
     last = repo.latest_rows(incident.id, 1)[0]
     assert (last.actor, last.text) == ("old", "wiped\nsecond line")
+    # The older events, in pieces: together they are everything before the newest few, in order.
+    newest = repo.latest_rows(incident.id, 10)
+    pieces = list(repo.older_rows(incident.id, newest[0].id, size=16))
+    assert [len(piece) for piece in pieces] == [16, 16, 16, len(events) - 10 - 48]
+    assert [r.id for piece in pieces for r in piece] + [r.id for r in newest] == [e.id for e in events]

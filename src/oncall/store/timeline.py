@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from oncall.domain.clock import from_text, to_text
@@ -63,6 +64,19 @@ class TimelineRepository:
             "SELECT id, at, actor, kind, text FROM timeline WHERE incident_id = ? AND id > ? ORDER BY id",
             (incident_id, after_id),
         )]
+
+    def older_rows(self, incident_id: int, before_id: int, size: int = 500) -> Iterator[list[TimelineRow]]:
+        """The events before `before_id`, oldest first, `size` at a time: a long timeline is read in
+        pieces between which the console answers keys. Stop early and the statement is closed."""
+        cursor = self.db.conn.execute(
+            "SELECT id, at, actor, kind, text FROM timeline WHERE incident_id = ? AND id < ? ORDER BY id",
+            (incident_id, before_id),
+        )
+        try:
+            while batch := cursor.fetchmany(size):
+                yield [_timeline_row(row) for row in batch]
+        finally:
+            cursor.close()
 
     def latest_rows(self, incident_id: int, limit: int) -> list[TimelineRow]:
         """The newest `limit` events, oldest first (read through the index, newest end first)."""

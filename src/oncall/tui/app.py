@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.clock import Clock, SystemClock
@@ -118,9 +118,17 @@ class OncallApp(App):
             self.exit()  # the window was closed: nobody can see this console any more
             return
         if self.session.changed_elsewhere():
-            for screen in self.screen_stack:
+            for screen in self.screens_in_sight():
                 screen.post_message(DataChanged())
             self.read_sync_state()  # a change is a new outbox entry: the footer says "pending"
+
+    def screens_in_sight(self) -> list[Screen]:
+        """The screen in front, and under a form the screens that show through it. The others
+        read again when they come back to the front; telling them now would make Textual repaint
+        the whole screen in front (a screen below passes its dirty regions up), not only what
+        changed."""
+        top = self.screen
+        return [*self._background_screens, top] if isinstance(top, ModalScreen) else [top]
 
     # -- sync ---------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 Screens go through this one object for reads and actions, so no widget talks to SQLite itself.
 Queue reads are windowed (a few ms at 100,000 incidents, see benchmarks/), so they run inline.
-An incident's newest events are one indexed read, done inline; its whole timeline can be
-thousands of events (~12 ms for 5,000 as plain rows): it is read from a worker thread, through a
-second connection that only that reading uses.
+An incident's newest events are one indexed read, done inline, and so are the events added since
+the screen last looked. Its whole timeline can be thousands of events (~12 ms for 5,000 as plain
+rows): it is read in pieces between which the console answers keys, through a second connection
+that only that reading uses (so a save on the main one never meets a half-read statement).
 
 The validated workspace (pydantic models) loads on first use; the console asks for it right
 after its first paint, so the queue is on screen before the config is.
@@ -12,7 +13,7 @@ after its first paint, so the queue is on screen before the config is.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -56,7 +57,6 @@ class Session:
         self._workspace = workspace
         self._seen_version = database.data_version()
         self._reader: Database | None = None
-        self._reader_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -89,22 +89,25 @@ class Session:
 
         return TimelineRepository(self.database).latest_rows(incident_id, limit)
 
-    def read_timeline(self, incident_id: int) -> "list[TimelineRow]":
-        """An incident's events, oldest first. Safe from a worker thread: one reading at a time,
-        on a connection of its own (an in-memory database has only the one, so it shares it)."""
+    def events_after(self, incident_id: int, after_id: int) -> "list[TimelineRow]":
+        """The events added since `after_id`, oldest first: what an open incident screen appends."""
         from oncall.store.timeline import TimelineRepository
 
-        with self._reader_lock:
-            if self._reader is None:
-                path = self.database.path
-                self._reader = open_database(path) if path is not None else self.database
-            return TimelineRepository(self._reader).rows(incident_id)
+        return TimelineRepository(self.database).rows(incident_id, after_id)
+
+    def older_events(self, incident_id: int, before_id: int) -> "Iterator[list[TimelineRow]]":
+        """The events before `before_id`, oldest first, a few hundred at a time (main thread only)."""
+        from oncall.store.timeline import TimelineRepository
+
+        if self._reader is None:
+            path = self.database.path
+            self._reader = open_database(path) if path is not None else self.database
+        return TimelineRepository(self._reader).older_rows(incident_id, before_id)
 
     def close(self) -> None:
-        with self._reader_lock:  # waits for a reading in progress
-            if self._reader is not None and self._reader is not self.database:
-                self._reader.close()
-            self._reader = None
+        if self._reader is not None and self._reader is not self.database:
+            self._reader.close()
+        self._reader = None
         self.database.close()
 
     def on_call(self) -> str | None:

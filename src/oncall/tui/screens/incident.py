@@ -1,36 +1,41 @@
 """One incident: a steady header, then tabs (Overview, Timeline, …) switched with number keys.
 
 The screen owns the incident's data and its actions; each tab (`tui/tabs/`) shows part of it and
-declares the keys that act on it. The newest timeline lines come with the first paint; the whole
-timeline, which can hold thousands of events, is read in a worker on a connection of its own.
+declares the keys that act on it. The newest timeline lines come with the first paint (one indexed
+read); the older ones, which can be thousands, follow in pieces between which keys are answered.
+A change (ours, or another process's) re-reads the incident's row and appends only the events
+added since: nothing is laid out again, and only the lines on screen are painted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from oncall.domain.incident import Incident
 from oncall.domain.severity import Severity
 from oncall.domain.status import NEEDS_REASON, Status, allowed_transitions
+from oncall.store.timeline import TimelineRow
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import ChoiceScreen, TextScreen
 from oncall.tui.tabs.base import IncidentTab
-from oncall.tui.tabs.overview import LATEST, OverviewTab
+from oncall.tui.tabs.overview import OverviewTab
 from oncall.tui.tabs.timeline_tab import TimelineTab
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.incident_header import IncidentHeader
 from oncall.tui.widgets.status_line import StatusLine
 from oncall.tui.widgets.tab_strip import TabStrip
-from oncall.tui.widgets.timeline import TimelineLine
+from oncall.tui.widgets.timeline import TimelineView
 
 AGE_REFRESH_SECONDS = 5  # "declared 5s ago" must not stay 5s
+# The newest events read with the first paint: enough to fill the Timeline tab at 160×50, so the
+# tab has its lines at once even before the older ones have been read.
+FIRST_READ = 60
 
 STATUS_HINTS = {
     Status.INVESTIGATING: "investigating: we are looking for the cause",
@@ -60,18 +65,15 @@ class IncidentScreen(Screen):
         Binding("n", "note", "Note", id="incident.note"),
     ]
 
-    class TimelineRead(Message):
-        """The worker read the incident's timeline."""
-
-        def __init__(self, events: Sequence[TimelineLine]) -> None:
-            super().__init__()
-            self.events = events
-
     def __init__(self, incident_id: int) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.incident: Incident | None = None
-        self.events: Sequence[TimelineLine] = ()
+        # What the tabs show, oldest first: the newest events, then every one once the older
+        # ones are read (`whole`). Only ever grows: at the end by appending, at the start once.
+        self.events: list[TimelineRow] = []
+        self.whole = False
+        self._read_once = False
 
     @property
     def session(self):
@@ -94,8 +96,8 @@ class IncidentScreen(Screen):
         self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
     def _refresh_ages(self) -> None:
-        if self.incident is None:
-            return
+        if self.incident is None or self not in self.app.screens_in_sight():
+            return  # refreshed when it comes back to the front
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(self.incident, self.session.config, now)
         self.query_one(OverviewTab).show_incident(self.incident, self.session.config, now)
@@ -129,7 +131,7 @@ class IncidentScreen(Screen):
     # -- reading ------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        """Read the incident again (first shown on resume, which follows mount); the timeline follows."""
+        """Read the incident again (first on resume, which follows mount) and any new events."""
         try:
             incident = self.session.service.get(self.incident_id)
         except LookupError:
@@ -139,31 +141,50 @@ class IncidentScreen(Screen):
         self.incident = incident
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(incident, self.session.config, now)
-        overview = self.query_one(OverviewTab)
-        overview.show_incident(incident, self.session.config, now)
-        if not self.events:  # the first paint has the newest lines; the whole timeline follows
-            overview.show_events(self.session.latest_events(self.incident_id, LATEST))
+        self.query_one(OverviewTab).show_incident(incident, self.session.config, now)
+        if self._read_once:
+            new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)
+        else:
+            self._read_once = True
+            new = self.session.latest_events(self.incident_id, FIRST_READ)
+            if len(new) < FIRST_READ:
+                self.whole = True  # that was all of them
+            else:
+                # The older events once this is on screen: read while it is being painted, they
+                # would slow the first paint.
+                self.call_after_refresh(self._read_older)
+            if not new:
+                for view in self._timeline_views():
+                    view.say("Nothing on the timeline yet.")
+        if new:
+            self.events.extend(new)
+            self.query_one(TimelineTab).append(new)
+            self._show_latest()
         self.app.refresh_status_line(self)
-        # Read the timeline once this is on screen: a thread reading 5,000 events while the
-        # screen is being painted slows both down.
-        self.call_after_refresh(self._read_timeline)
 
-    @work(thread=True, exclusive=True, group="incident-timeline", exit_on_error=False)
-    def _read_timeline(self) -> None:
-        events = self.session.read_timeline(self.incident_id)
-        if not get_current_worker().is_cancelled:  # a newer read replaced this one
-            self.post_message(self.TimelineRead(events))
+    def _timeline_views(self) -> list[TimelineView]:
+        return [self.query_one(TimelineTab), self.query_one(OverviewTab).latest]
 
-    def on_incident_screen_timeline_read(self, message: TimelineRead) -> None:
-        self.events = message.events
-        self.query_one(OverviewTab).show_events(message.events)
-        self.query_one(TimelineTab).show(message.events)
+    def _show_latest(self) -> None:
+        self.query_one(OverviewTab).show_events(self.events, len(self.events) if self.whole else None)
+
+    @work(exclusive=True, group="incident-timeline", exit_on_error=False)
+    async def _read_older(self) -> None:
+        older: list[TimelineRow] = []
+        for batch in self.session.older_events(self.incident_id, self.events[0].id):
+            older.extend(batch)
+            await asyncio.sleep(0)  # a key pressed meanwhile is answered now
+        self.whole = True
+        if older:
+            self.events[:0] = older
+            self.query_one(TimelineTab).show(list(self.events))
+        self._show_latest()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "incident-timeline" and event.state is WorkerState.ERROR:
             event.stop()  # say it here, where the timeline is missing
             message = f"Could not read the timeline: {event.worker.error}"
-            for view in (self.query_one(TimelineTab), self.query_one(OverviewTab).latest):
+            for view in self._timeline_views():
                 view.say(message)  # shown where no events are, not over ones already shown
             self.notify(message, severity="error", markup=False)
 

@@ -77,7 +77,7 @@ class QueueScreen(Screen):
         self.query_one("#search", SearchBox).display = False
         self.query_one(QueueTable).focus()
         self.app.refresh_status_line(self)
-        self.set_interval(AGE_REFRESH_SECONDS, self.query_one(QueueTable).refresh_ages)
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
         # Once the queue is on screen, touch the search index so the first key is as quick as the rest.
         self.call_after_refresh(self.session.queue.warm_up)
 
@@ -217,6 +217,12 @@ class QueueScreen(Screen):
     def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
         self._update_summary()
         self.app.refresh_status_line(self)
+
+    def _refresh_ages(self) -> None:
+        # Only where it can be seen (it is repainted when it comes back): a refresh under the
+        # incident screen would make Textual repaint the whole of that screen.
+        if self in self.app.screens_in_sight():
+            self.query_one(QueueTable).refresh_ages()
 
     def on_data_changed(self, message: DataChanged) -> None:
         self._reload()

@@ -44,6 +44,8 @@ class OverviewTab(IncidentTab, VerticalScroll):
 
     def __init__(self) -> None:
         super().__init__(id="overview")
+        self._facts_key: object = None
+        self._title = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="facts")
@@ -55,14 +57,19 @@ class OverviewTab(IncidentTab, VerticalScroll):
         return self.query_one(LatestEvents)
 
     def show_incident(self, incident: Incident, config: Config, now: datetime) -> None:
-        self.query_one("#facts", Static).update(Facts(incident, config, now))
+        facts = Facts(incident, config, now)
+        if facts.key != self._facts_key:  # a new note leaves the facts as they are: no new layout
+            self._facts_key = facts.key
+            self.query_one("#facts", Static).update(facts)
 
-    def show_events(self, events: Sequence[TimelineLine]) -> None:
-        """The incident's timeline, oldest first; the Overview keeps the newest few."""
+    def show_events(self, events: Sequence[TimelineLine], total: int | None = None) -> None:
+        """The incident's newest events, oldest first (the Overview keeps the last few), and how
+        many there are in all once that is known."""
         self.latest.show(events[-LATEST:])
-        more = len(events) - LATEST
-        title = "Latest on the timeline" + (f"  ·  2: all {len(events):,} events" if more > 0 else "")
-        self.query_one("#latest-title", Static).update(title)
+        title = "Latest on the timeline" + (f"  ·  2: all {total:,} events" if total and total > LATEST else "")
+        if title != self._title:
+            self._title = title
+            self.query_one("#latest-title", Static).update(title, layout=False)  # one line, always
 
 
 class LatestEvents(TimelineView, can_focus=False):
@@ -76,10 +83,13 @@ class Facts:
         self.incident = incident
         self.config = config
         self.now = now
+        self.rows = self._rows()
+        self.times = self._times()
+        # What the reader sees: equal keys, equal pictures.
+        self.key = (tuple((label, value.markup) for label, value in self.rows), tuple(self.times))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        rows = self._rows()
-        times = self._times()
+        rows, times = self.rows, self.times
         if options.max_width >= WIDE:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="dim", no_wrap=True)

@@ -21,6 +21,8 @@ DRILL_STYLE = "bold white on magenta"
 
 
 class IncidentHeader(Static):
+    _shown = ""
+
     def show(self, incident: Incident, config: Config, now: datetime) -> None:
         top = Text(no_wrap=True, overflow="ellipsis", end="")
         if incident.is_drill:
@@ -45,4 +47,7 @@ class IncidentHeader(Static):
             second.append("drill: not counted in metrics, nothing sent to stakeholders", "bold magenta")
             second.append("  ·  ")
         second.append("  ·  ".join(facts))
-        self.update(Text("\n", no_wrap=True, overflow="ellipsis").join([top, second]))
+        text = Text("\n", no_wrap=True, overflow="ellipsis").join([top, second])
+        if text.markup != self._shown:  # an outside change to the timeline leaves it as it is
+            self._shown = text.markup
+            self.update(text, layout=False)  # always two lines

@@ -144,21 +144,61 @@ class TimelineView(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, int], Strip] = {}
         self._styles: dict[str, Style] | None = None
         self._styles_stale = False
-        self._follow = True  # new events came: show the newest
+        self._follow = True  # scroll to the newest line at the next layout
         self._at_end = True  # the reader was at the newest line (kept across resizes)
+        self._keep: tuple[int, int] | None = None  # (event counted from the end, line in it) to stay on
 
     # -- data ---------------------------------------------------------------------------------
 
     def show(self, events: Sequence[TimelineLine]) -> None:
-        """Show these events. New ones at the end scroll into view; otherwise the reader stays put."""
-        grew = len(events) != len(self.events)
+        """Show these events instead. A reader at the newest line stays there; one reading further up
+        stays on the same event, counted from the end (older events arriving above keep it put)."""
+        if self.events and not (self._follow or self._at_end) and self._starts:
+            top = int(self.scroll_y)
+            index = max(bisect_right(self._starts, top) - 1, 0)
+            self._keep = (len(self.events) - index, top - self._starts[index])
         self.events = events
         self._width = -1
         self._strips.clear()
-        self._follow = self._follow or grew
         if self.size.width:
             self._lay_out(self.scrollable_content_region.width)
         self.refresh()
+
+    def append(self, new: Sequence[TimelineLine]) -> None:
+        """Add events at the end, laying out only those: a reader at the newest line follows them,
+        one reading further up stays put."""
+        if not new:
+            return
+        if self.events:  # the lines painted blank past the old end go; the others stay
+            self._strips = {key: strip for key, strip in self._strips.items() if key[0] < self._line_count}
+        else:  # the placeholder goes
+            self._strips.clear()
+        self.events = [*self.events, *new]
+        if self._width > 0:
+            text_width, extra = self._text_width(self._width), 1 if self._narrow(self._width) else 0
+            line = self._line_count
+            for event in new:
+                lines = wrap(event.text, text_width)
+                self._starts.append(line)
+                self._breaks.append(lines)
+                line += len(lines) + extra
+            self._line_count = line
+            self._follow = self._follow or self._at_end
+            if self.show_vertical_scrollbar and self.virtual_size.width == self._width:
+                self._grow(Size(self._width, line))
+            else:
+                self._lay_out(self._width)
+        self.refresh()
+
+    def _grow(self, size: Size) -> None:
+        """More lines below a scrollbar that is already shown: only its thumb moves, so the screen
+        needs no new layout (setting `virtual_size` would ask Textual for one, a frame later)."""
+        self.set_reactive(TimelineView.virtual_size, size)
+        self._scroll_update(size)
+        if self._follow:
+            self._follow = False
+            self.scroll_to(y=max(size.height - self.scrollable_content_region.height, 0),
+                           animate=False, force=True, immediate=True)
 
     def say(self, text: str) -> None:
         """What to show while there are no events (they are being read, or could not be)."""
@@ -199,10 +239,17 @@ class TimelineView(ScrollView, can_focus=True):
                 line += len(lines) + (1 if self._narrow(width) else 0)
             self._breaks, self._starts, self._line_count = breaks, starts, line
         self.virtual_size = Size(width, max(self._line_count, 1 if self.placeholder else 0))
+        if self._keep is not None:
+            from_end, within = self._keep
+            self._keep = None
+            index = len(self.events) - from_end
+            if 0 <= index < len(self._starts):
+                self.scroll_to(y=self._starts[index] + within, animate=False, force=True, immediate=True)
+                return
         if at_end:
             self._follow = False
             self.scroll_to(y=max(self._line_count - self.scrollable_content_region.height, 0),
-                           animate=False, force=True)  # force: before the scrollbar is shown
+                           animate=False, force=True, immediate=True)  # force: before the scrollbar is shown
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
