@@ -6,6 +6,7 @@ In each broken file below, the line a message must point at ends with `# <- here
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,28 @@ MISTAKES = [
      "assets.sales-dashboard.upstream", ["'ordres' is not a known asset id"], BOTH_PEOPLE, BOTH_ASSETS),
     ("owner-not-on-roster", 'owner = "ana"', 'owner = "anna"  # <- here', "assets.orders.owner",
      ["'anna' is not on the roster"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("bad-timezone", 'people = ["ana", "ben"]', 'people = ["ana", "ben"]\ntimezone = "Europe/Berln"  # <- here',
+     "rotation.timezone", ["unknown time zone", "IANA", "'Europe/Berln'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("bad-handover", 'people = ["ana", "ben"]', 'people = ["ana", "ben"]\nhandover = "25:00"  # <- here',
+     "rotation.handover", ["HH:MM", "'25:00'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("bad-handover-day", 'people = ["ana", "ben"]', 'people = ["ana", "ben"]\nhandover_day = "funday"  # <- here',
+     "rotation.handover_day", ["weekday", "monday", "'funday'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("handover-day-without-whole-weeks", 'people = ["ana", "ben"]',
+     'people = ["ana", "ben"]\nshift_days = 3\nhandover_day = "monday"  # <- here',
+     "rotation.handover_day", ["multiple of 7"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("secondary-not-on-roster", 'people = ["ana", "ben"]', 'people = ["ana", "ben"]\nsecondary = "zoe"  # <- here',
+     "rotation.secondary", ["'zoe' is not on the roster", "ana, ben"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("override-ends-before-it-starts", None,
+     '[[rotation.overrides]]\nfrom = 2026-12-24T09:00:00\nto = 2026-12-24T09:00:00  # <- here\nperson = "ben"',
+     "rotation.overrides[0].to", ["later than from", "2026-12-24T09:00:00"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("override-person-not-on-roster", None,
+     '[[rotation.overrides]]\nfrom = 2026-12-24\nto = 2026-12-24\nperson = "zoe"  # <- here',
+     "rotation.overrides[0].person", ["'zoe' is not on the roster", "left out"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("override-unknown-key", None,
+     '[[rotation.overrides]]\nfrom = 2026-12-24\nuntil = 2026-12-24  # <- here\nperson = "ben"',
+     "rotation.overrides[0].until", ["unknown key"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("jira-account-with-a-space", 'name = "Ben Ode"', 'name = "Ben Ode"\njira_account = "ben ode"  # <- here',
+     "people[1].jira_account", ["no spaces", "'ben ode'"], BOTH_PEOPLE, BOTH_ASSETS),
 ]
 
 
@@ -136,3 +159,72 @@ def test_broken_toml_syntax_names_the_file_and_line(tmp_path: Path, broken: str)
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="oncall init"):
         load_config(tmp_path / "oncall.toml")
+
+
+# -- the rotation's time zone, hand-over and overrides (issue 8) ---------------------------------
+
+ROTATION = GOOD.replace("start = 2026-01-05T09:00:00Z", '''start = 2026-01-05
+timezone = "Europe/Berlin"
+handover = "09:00"
+handover_day = "monday"
+secondary = "ana"''') + '''
+[[rotation.overrides]]
+from = 2026-12-24
+to = 2026-12-26
+person = "ana"
+reason = "Ben away over Christmas"
+
+[[rotation.overrides]]
+from = 2026-12-31T18:00:00+00:00
+to = 2027-01-01T09:00:00
+person = "ben"
+'''
+
+
+def test_the_new_rotation_keys_load_and_naive_times_are_the_teams_local_time(tmp_path: Path) -> None:
+    config, problems = load(tmp_path, ROTATION)
+    assert problems == []
+    rotation = config.rotation
+    assert rotation is not None and rotation.timezone == "Europe/Berlin" and rotation.secondary == "ana"
+    assert rotation.handover is not None and rotation.handover.strftime("%H:%M") == "09:00"
+    assert rotation.handover_day == "monday"
+    assert rotation.start == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a date: that day at 09:00 in Berlin
+    christmas, new_year = rotation.overrides
+    assert (christmas.from_, christmas.to) == (datetime(2026, 12, 23, 23, 0, tzinfo=UTC),
+                                               datetime(2026, 12, 26, 23, 0, tzinfo=UTC))  # to a date: its end
+    assert (new_year.from_, new_year.to) == (datetime(2026, 12, 31, 18, 0, tzinfo=UTC),
+                                             datetime(2027, 1, 1, 8, 0, tzinfo=UTC))
+    assert christmas.reason == "Ben away over Christmas" and new_year.reason == ""
+
+
+def test_a_bad_override_is_left_out_and_the_rest_of_the_rotation_loads(tmp_path: Path) -> None:
+    text = ROTATION.replace('person = "ana"\nreason', 'person = "zoe"\nreason').replace(
+        "to = 2027-01-01T09:00:00", "to = 2026-12-31T18:00:00Z")
+    config, problems = load(tmp_path, text)
+    assert sorted(p.key for p in problems) == ["rotation.overrides[0].person", "rotation.overrides[1].to"]
+    assert config.rotation is not None and config.rotation.overrides == []
+    assert config.rotation.people == ["ana", "ben"] and config.rotation.timezone == "Europe/Berlin"
+
+
+def test_a_bad_rotation_key_is_dropped_and_the_rotation_still_works(tmp_path: Path) -> None:
+    text = ROTATION.replace('timezone = "Europe/Berlin"', 'timezone = "Berlin"')
+    config, problems = load(tmp_path, text)
+    assert [p.key for p in problems] == ["rotation.timezone"]
+    rotation = config.rotation
+    assert rotation is not None and rotation.timezone == "UTC" and len(rotation.overrides) == 2
+    assert rotation.on_call(datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) == "ben"  # Monday 09:00, now UTC
+
+
+def test_a_secondary_not_on_the_roster_gives_way_to_the_next_person(tmp_path: Path) -> None:
+    config, _ = load(tmp_path, ROTATION.replace('secondary = "ana"', 'secondary = "zoe"'))
+    assert config.rotation is not None and config.rotation.secondary is None
+    assert config.rotation.who(datetime(2026, 1, 6, 12, 0, tzinfo=UTC)).secondary == "ben"
+
+
+def test_a_rotation_without_the_new_keys_is_unchanged(tmp_path: Path) -> None:
+    config, _ = load(tmp_path, GOOD)
+    rotation = config.rotation
+    assert rotation is not None and rotation.timezone == "UTC" and rotation.handover is None
+    assert rotation.handover_day is None and rotation.secondary is None and rotation.overrides == []
+    assert rotation.on_call(datetime(2026, 1, 12, 8, 59, tzinfo=UTC)) == "ana"
+    assert rotation.on_call(datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) == "ben"

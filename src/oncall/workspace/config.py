@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncall.domain.asset import Asset
-from oncall.domain.people import Person, Rotation
+from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
 
@@ -98,10 +99,18 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
     locator = _Locator(text)
     problems: list[ConfigProblem] = []
     values: dict[str, Any] = {}
+    overrides: list[tuple[int, RotationOverride]] = []  # (index in the file, override) of those that loaded
     for key, value in raw.items():
         if key in _SECTIONS:
+            entries = None
+            if key == "rotation" and isinstance(value, dict) and "overrides" in value:
+                # Each [[rotation.overrides]] entry is checked on its own: a bad one is dropped, not the rotation.
+                entries, value = value["overrides"], {k: v for k, v in value.items() if k != "overrides"}
             section = _validate_keeping_the_rest(_SECTIONS[key], value, path, key, locator, locator.section(key),
                                                  problems)
+            if isinstance(section, Rotation) and entries is not None:
+                overrides = _rotation_overrides(section, entries, path, locator, problems)
+                section = section.model_copy(update={"overrides": [override for _, override in overrides]})
             if section is not None:
                 values[key] = section
         elif key in _LISTS:
@@ -120,13 +129,39 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
             known = ", ".join(sorted([*_SECTIONS, *_LISTS]))
             problems.append(ConfigProblem(path, locator.key(key), key, f"unknown key; known keys are {known}"))
     config = Config(**values)
-    problems.extend(_cross_checks(config, path, locator))
-    if config.rotation and any(person not in {p.id for p in config.people} for person in config.rotation.people):
-        # Reported above; someone not on the roster is never put on call (nor made an IC).
-        roster = {p.id for p in config.people}
-        config.rotation = config.rotation.model_copy(
-            update={"people": [person for person in config.rotation.people if person in roster]})
+    problems.extend(_cross_checks(config, path, locator, overrides))
+    rotation, roster = config.rotation, {p.id for p in config.people}
+    if rotation and any(person not in roster for person in
+                        [*rotation.people, *([rotation.secondary] if rotation.secondary else []),
+                         *(o.person for o in rotation.overrides)]):
+        # Reported above; someone not on the roster is never put on call (nor made an IC): an override
+        # naming them is dropped, a secondary naming them gives way to the next person in the rotation.
+        config.rotation = rotation.model_copy(update={
+            "people": [person for person in rotation.people if person in roster],
+            "secondary": rotation.secondary if rotation.secondary in roster else None,
+            "overrides": [o for o in rotation.overrides if o.person in roster],
+        })
     return config, problems
+
+
+def _rotation_overrides(rotation: Rotation, entries: Any, path: Path, locator: "_Locator",
+                        problems: list["ConfigProblem"]) -> list[tuple[int, RotationOverride]]:
+    """The `[[rotation.overrides]]` entries that load, with their place in the file; naive times
+    and dates in them are read in the rotation's time zone."""
+    table = locator.section("rotation")
+    if not isinstance(entries, list):
+        problems.append(ConfigProblem(path, locator.key_in(table, "overrides") or locator.find("rotation.overrides"),
+                                      "rotation.overrides",
+                                      f"expected [[rotation.overrides]] entries, found {type(entries).__name__}"))
+        return []
+    loaded = []
+    for index, entry in enumerate(entries):
+        line = locator.array_entry("rotation.overrides", index) or locator.key_in(table, "overrides")
+        override = _validate_keeping_the_rest(RotationOverride, localize_override(entry, rotation.zone), path,
+                                              f"rotation.overrides[{index}]", locator, line, problems)
+        if isinstance(override, RotationOverride):
+            loaded.append((index, override))
+    return loaded
 
 
 def _validate_keeping_the_rest(model: type[BaseModel], value: Any, path: Path, prefix: str, locator: "_Locator",
@@ -151,7 +186,8 @@ def _validate_keeping_the_rest(model: type[BaseModel], value: Any, path: Path, p
             value = {k: v for k, v in value.items() if k not in bad}
 
 
-def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[ConfigProblem]:
+def _cross_checks(config: Config, path: Path, locator: "_Locator",
+                  overrides: list[tuple[int, RotationOverride]] = ()) -> list[ConfigProblem]:
     problems = []
     people = {p.id for p in config.people}
     assets = {a.id for a in config.assets}
@@ -168,6 +204,13 @@ def _cross_checks(config: Config, path: Path, locator: "_Locator") -> list[Confi
         for person_id in config.rotation.people:
             if person_id not in people:
                 problems.append(ConfigProblem(path, locator.value_in(rotation, person_id), "rotation.people", f"{person_id!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'})"))
+        secondary = config.rotation.secondary
+        if secondary is not None and secondary not in people:
+            problems.append(ConfigProblem(path, locator.key_in(rotation, "secondary"), "rotation.secondary", f"{secondary!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'}); the next person in the rotation backs up instead"))
+        for index, override in overrides:
+            if override.person not in people:
+                entry = locator.array_entry("rotation.overrides", index)
+                problems.append(ConfigProblem(path, locator.key_in(entry, "person") if entry else locator.value_in(rotation, override.person), f"rotation.overrides[{index}].person", f"{override.person!r} is not on the roster ([[people]] ids: {', '.join(sorted(people)) or 'none'}); this override is left out"))
     for asset in config.assets:
         entry = locator.entry_with_id("assets", asset.id)
         for upstream in asset.upstream:
@@ -188,14 +231,15 @@ def _problems(
         loc = ".".join(str(part) for part in detail["loc"])
         line = locator.key_in(table, str(detail["loc"][0])) if detail["loc"] else table
         key = f"{prefix}.{loc}" if loc else prefix
-        message = detail["msg"]
+        message = detail["msg"].removeprefix("Value error, ")  # what our own validators say, as they say it
         if detail["type"] == "extra_forbidden":
             message = "unknown key"
         elif detail["type"] == "missing":
             message = "required value is missing"
         given = detail.get("input")
         if detail["type"] not in ("missing", "extra_forbidden") and not isinstance(given, (dict, list)):
-            message += f" (got {given!r})"
+            # Times as they are written in TOML, not as Python's repr of them.
+            message += f" (got {given.isoformat() if isinstance(given, (date, time)) else repr(given)})"
         found.append(ConfigProblem(path, line, key, message))
     return found
 

@@ -18,14 +18,30 @@ name = "My data team"
 # name = "Ana Lopez"
 # email = "ana@example.com"
 # slack_id = "U01234567"          # lets oncall mention them in Slack
+# jira_account = "5b10ac8d82e05b22cc7d4ef5"  # Jira Cloud accountId (on Jira Server: the username)
 # team = "Data Engineering"
 # roles = ["ic", "sme"]
 
 # ---- Who is on call: a round-robin rotation. The IC defaults to this person ----
+# ---- `oncall who` says who is on call, who backs them up, and who is next     ----
 # [rotation]
-# start = 2026-01-05T09:00:00Z    # when the first shift began
+# start = 2026-01-05T09:00:00Z    # when the first shift began (a date alone: that day at `handover`)
 # shift_days = 7
 # people = ["ana"]
+# timezone = "Europe/Berlin"      # IANA name; times without an offset are read here (default UTC)
+# handover = "09:00"              # shifts change at this local time, through daylight-saving changes
+#                                 # (default: the time of day of `start`)
+# handover_day = "monday"         # weekly shifts begin on this weekday (shift_days: 7, 14, ...)
+# secondary = "ben"               # who backs up the primary (default: the next person in `people`)
+#
+# Swaps and holidays: `person` holds the pager from `from` until `to` (both in `timezone` unless
+# they carry an offset). A date alone means the whole day: from = to = 2026-12-24 is Christmas Eve.
+# Where two overlap, the one listed later wins. `person` must be on the roster.
+# [[rotation.overrides]]
+# from = 2026-12-21T09:00:00
+# to = 2026-12-28T09:00:00
+# person = "ben"
+# reason = "Ana on holiday; swapped with Ben"
 
 # ---- Data assets and lineage. kind: dashboard, table, pipeline, source, model ----
 # ---- criticality: critical, high, medium. upstream: ids this asset reads from  ----
