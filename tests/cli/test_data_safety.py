@@ -160,8 +160,9 @@ def test_db_check_and_rescue(oncall, database, tmp_path) -> None:
 
 def test_export_then_import_on_a_new_laptop(oncall, cli, database, tmp_path) -> None:
     assert oncall("status", "2", "identified", "--reason", "a partial file").code == 0
+    assert oncall("assign", "1", "--role", "sme", "--person", "lukas").code == 0
     written = oncall("export", "--to", tmp_path / "all.json", "--json").json()
-    assert written["incidents"] == 123 and written["outbox"] == 10
+    assert written["incidents"] == 123 and written["outbox"] == 11
     assert oncall("export").out == (tmp_path / "all.json").read_text()  # the same document on stdout
 
     laptop = tmp_path / "laptop"
@@ -169,8 +170,14 @@ def test_export_then_import_on_a_new_laptop(oncall, cli, database, tmp_path) -> 
     imported = cli("--workspace", laptop, "import", tmp_path / "all.json")
     assert imported.code == 0, imported.err
     assert imported.out.startswith("imported 123 incidents")
+    def who_holds_what(shown: dict) -> dict:  # names come from each laptop's roster; ids travel
+        return {**shown, "roles": {r["role"]: [p["id"] for p in r["people"]] for r in shown["roles"]}, "raci": None}
+
+    assert cli("--workspace", laptop, "show", "1", "--json").json()["roles"][1]["people"] == [
+        {"id": "lukas", "name": "lukas"}], "the SME travels with the export"
     for n in (1, 2, 3, 60):
-        assert cli("--workspace", laptop, "show", n, "--json").json() == oncall("show", n, "--json").json()
+        assert who_holds_what(cli("--workspace", laptop, "show", n, "--json").json()) == \
+               who_holds_what(oncall("show", n, "--json").json())
     assert cli("--workspace", laptop, "list", "--json", "--limit", "500").json() == \
            oncall("list", "--json", "--limit", "500").json()
     again = cli("--workspace", laptop, "import", tmp_path / "all.json")

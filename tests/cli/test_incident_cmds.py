@@ -99,7 +99,9 @@ def test_show_prints_the_incident_and_its_timeline(oncall: Run, inc: str) -> Non
     result = oncall("show", inc)
     assert result.code == 0
     assert result.out.splitlines()[0] == "INC-1  SEV-2  investigating  Weekly CAC up 340%"
-    assert "  asset     cac-dashboard" in result.out
+    assert "  asset                 cac-dashboard" in result.out
+    assert "  Incident Commander    Tom Brandt (tom)" in result.out
+    assert "  Subject Matter Expert -" in result.out
     timeline = result.out.split("timeline:\n")[1].splitlines()
     assert len(timeline) == 3 and "row counts normal" in timeline[-1] and "tester" in timeline[-1]
 
@@ -118,7 +120,9 @@ def test_status_moves_along_the_lifecycle(oncall: Run, inc: str) -> None:
     doc = oncall("status", inc, "resolved", "--json").json()
     assert doc["status"] == "resolved" and doc["resolved_at"] == "2026-11-27T10:00:00Z"
     timeline = oncall("show", inc, "--json").json()["timeline"]
-    assert timeline[2]["data"] == {"from": "investigating", "to": "identified", "reason": "partial CRM file"}
+    # Root cause found is the RACI's "Investigate Root Cause": its Informed (the PM, none here) are told.
+    assert timeline[2]["data"] == {"from": "investigating", "to": "identified", "reason": "partial CRM file",
+                                   "activity": "investigate"}
 
 
 def test_invalid_transition_exits_1_and_says_what_is_allowed(oncall: Run, inc: str) -> None:

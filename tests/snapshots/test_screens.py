@@ -66,3 +66,13 @@ def with_wide_text(app):
 @sizes
 def test_queue_with_wide_characters(snap_compare, demo_app, size):
     assert snap_compare(with_wide_text(demo_app()), terminal_size=size, run_before=after())
+
+
+@sizes
+def test_incident_roles(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "3"))
+
+
+@sizes
+def test_incident_raci(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "4"))

@@ -63,10 +63,15 @@ async def test_number_keys_and_tab_switch_tabs_and_the_footer_follows(demo_app):
         assert tab_in_front(screen) == "overview"
         await pilot.press("tab")
         assert tab_in_front(screen) == "timeline"
+        await pilot.press("tab", "tab")
+        assert tab_in_front(screen) == "raci"
         await pilot.press("tab")
         assert tab_in_front(screen) == "overview", "tab goes round"
         await pilot.press("shift+tab")
-        assert tab_in_front(screen) == "timeline"
+        assert tab_in_front(screen) == "raci"
+        await pilot.press("3")
+        assert tab_in_front(screen) == "roles"
+        assert "a Assign" in footer(screen) and "x Remove" in footer(screen)
 
 
 async def test_a_click_on_a_tab_name_brings_it_up(demo_app):
@@ -82,12 +87,12 @@ async def test_the_footer_shows_the_tab_keys_where_there_is_room(demo_app):
     app = demo_app()
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_first_incident(pilot)
-        assert "1 2 Tabs" in footer(screen)
+        assert "1 2 3 4 Tabs" in footer(screen)
         await pilot.resize_terminal(*NARROW)
         await pilot.pause()
         # At 80 columns the tab keys are the first to go: the tabs themselves show them.
         assert "Tabs" not in footer(screen) and "n Note" in footer(screen)
-        assert painted(screen.query_one("#tab-strip"))[0].split() == ["1", "Overview", "2", "Timeline"]
+        assert painted(screen.query_one("#tab-strip"))[0].split() == ["1", "Overview", "2", "Timeline", "3", "Roles", "4", "RACI"]
 
 
 async def test_every_key_of_every_tab_is_in_the_palette_and_brings_its_tab_up(demo_app):
@@ -158,7 +163,7 @@ async def test_the_timeline_tab_opens_at_the_newest_entry_of_a_long_timeline(dem
             service.add_note(1, f"note {n}: checked partition {n} of stg_ad_spend against the vendor export")
     async with app.run_test(size=NARROW) as pilot:
         screen = await open_first_incident(pilot)
-        assert "2: all 306 events" in shown(screen.query_one("#latest-title"))
+        assert "2: all 309 events" in shown(screen.query_one("#latest-title"))
         await pilot.press("2")
         await pilot.pause()
         lines = visible_lines(screen.query_one("#timeline", TimelineView))

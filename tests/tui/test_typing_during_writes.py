@@ -37,7 +37,7 @@ async def test_a_fast_typist_loses_no_key_while_another_process_writes(demo_app)
         await pilot.press("enter")
         await settled(pilot)
         screen = app.screen
-        assert isinstance(screen, IncidentScreen) and len(screen.events) == 606
+        assert isinstance(screen, IncidentScreen) and len(screen.events) == 609
         teammate = other_process(app)
         await pilot.press("n")
         assert isinstance(app.screen, TextScreen)
@@ -80,7 +80,7 @@ async def test_an_outside_change_appends_without_laying_out_the_timeline_again(d
         await settled(pilot)
         screen = app.screen
         view = screen.query_one("#timeline", TimelineView)
-        assert len(view.events) == 606
+        assert len(view.events) == 609
         wrapped: list[str] = []
         from oncall.tui.widgets import timeline
 
@@ -91,7 +91,7 @@ async def test_an_outside_change_appends_without_laying_out_the_timeline_again(d
         app.check_for_changes()
         await wait_for(pilot, lambda: view.text_lines()[-1].endswith("rows for 11-26 landed after the retry"))
         await pilot.pause()
-        assert len(view.events) == 607
+        assert len(view.events) == 610
         # Only the new event is laid out on the Timeline tab (the Overview re-lays its last few).
         assert wrapped.count("rows for 11-26 landed after the retry") <= 2
         assert len(wrapped) <= 2 + 40, f"{len(wrapped)} events laid out again for one new one"
@@ -117,7 +117,7 @@ async def test_a_reader_scrolled_up_stays_on_the_same_lines_when_events_arrive(d
         teammate = other_process(app)
         teammate.add_note(1, "a new finding")
         app.check_for_changes()
-        await wait_for(pilot, lambda: len(view.events) == 307)
+        await wait_for(pilot, lambda: len(view.events) == 310)
         await pilot.pause()
         assert view.scroll_y == before
         assert [strip.text for strip in view.render_lines(view.region.reset_offset)][0] == first_line
@@ -136,8 +136,8 @@ async def test_older_events_arriving_above_keep_the_reader_on_the_same_event(dem
         await pilot.press("enter")
         await settled(pilot)
         screen = app.screen
-        assert screen.whole and len(screen.events) == 2_006
-        assert "2: all 2,006 events" in str(screen.query_one("#latest-title").render())
+        assert screen.whole and len(screen.events) == 2_009
+        assert "2: all 2,009 events" in str(screen.query_one("#latest-title").render())
         await pilot.press("2")
         view = screen.query_one("#timeline", TimelineView)
         view.show(screen.events[-60:])  # as it is before the older events are read

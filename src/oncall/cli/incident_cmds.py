@@ -144,18 +144,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_service(args) as service:
         incident = _get(service, args.id)
         events = service.events(args.id)
+        holders = service.roles(args.id)
         if args.json:
-            print_json({"incident": _incident_json(incident), "timeline": [_event_json(e) for e in events]})
+            from oncall.cli.role_cmds import raci_json, roles_json
+
+            print_json({"incident": _incident_json(incident), "roles": roles_json(holders, service.config),
+                        "raci": raci_json(holders, service.raci, service.config),
+                        "timeline": [_event_json(e) for e in events]})
             return 0
+        from oncall.cli.role_cmds import roles_lines
+
         print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {clean_line(incident.title)}")
         for label, value in (
-            ("asset", incident.asset), ("source", incident.source.value), ("IC", incident.ic or "-"),
+            ("asset", incident.asset), ("source", incident.source.value),
+            *((label, who) for label, who in roles_lines(holders, service.config)),
             ("impact", incident.impact or "-"), ("ETA", incident.eta or "-"),
             ("started", _text(incident.started_at)), ("detected", _text(incident.detected_at)),
             ("declared", _text(incident.declared_at)), ("resolved", _text(incident.resolved_at)),
             ("closed", _text(incident.closed_at)),
         ):
-            print(f"  {label:<9} {block(value, 12)}")
+            print(f"  {label:<21} {block(value, 24)}")
         print("timeline:")
         for event in events:
             lead = f"  {to_text(event.at)}  {fit(event.actor, 8)} {event.kind.value:<18} "

@@ -10,6 +10,7 @@ from oncall.domain.clock import FrozenClock
 from oncall.domain.incident import DetectionSource
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
+from oncall.domain.people import Role
 from oncall.service.incidents import Declaration, IncidentService
 from oncall.store.db import Database
 from oncall.workspace.config import Config
@@ -37,6 +38,9 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(timedelta(minutes=48), "Weekly CAC up 340% on the exec dashboard", S1, "cac-dashboard", REPORT,
            "CAC for week 47 shows $412 instead of ~$95; the 11 AM business review uses it.", "maya",
            timedelta(hours=9), (
+               (2, "maya", "role", "sme:lukas", "Knows the CRM export and stg_ad_spend."),
+               (2, "maya", "role", "lead:grace", ""),
+               (2, "maya", "role", "pm:omar", "Owns the 11 AM business review."),
                (3, "maya", "note", "Asked #data-incidents to stop DMing; updates here every 30 min.", ""),
                (9, "lukas", "note", "stg_ad_spend row count normal; new-customer count dropped 78% on Sunday.", ""),
                (21, "maya", "status", "identified", "CRM export delivered a partial file (schema change upstream)."),
@@ -44,6 +48,7 @@ SAMPLES: tuple[Sample, ...] = (
            )),
     Sample(timedelta(hours=3, minutes=10), "Meta spend export missing for yesterday", S2, "meta-ads-api", ALERT,
            "Marketing ROI dashboard understates spend for Nov 26.", "tom", timedelta(hours=14), (
+               (4, "tom", "role", "sme:priya", ""),
                (5, "tom", "note", "API returns 200 with an empty page since a token rotation.", ""),
            )),
     Sample(timedelta(minutes=12), "Dashboard shows no data for Brazil", S3, "marketing-roi-dashboard", REPORT,
@@ -149,5 +154,8 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
                 service.set_eta(incident.id, argument)
             elif action == "ic":
                 service.assign_ic(incident.id, argument)
+            elif action == "role":
+                role, person = argument.split(":")
+                service.assign_role(incident.id, Role(role), person, reason)
         count += 1
     return count

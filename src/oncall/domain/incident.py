@@ -24,6 +24,8 @@ class EventKind(str, Enum):
     IC_ASSIGNED = "ic_assigned"
     STARTED_AT_CHANGED = "started_at_changed"
     CLOSE_OVERRIDE = "close_override"
+    ROLE_ASSIGNED = "role_assigned"  # an SME added, the Lead or PM given (or handed on)
+    ROLE_REMOVED = "role_removed"
 
 
 def _text_only(clean: Callable[[str], str]) -> BeforeValidator:

@@ -8,12 +8,16 @@ from typing import Any
 
 from oncall.domain.clock import Clock, to_text
 from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
+from oncall.domain.people import Role
+from oncall.domain.raci import DEFAULT_CHART, Activity, RaciChart
+from oncall.domain.roles import ROLE_NAMES, RoleHolders, check_removal, plan_assignment
 from oncall.domain.rules import RuleViolation, check_severity_change, check_transition
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 from oncall.domain.text import clean_block, clean_line
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
+from oncall.store.roles import RoleRepository
 from oncall.store.timeline import TimelineRepository
 from oncall.workspace.config import Config
 
@@ -40,6 +44,7 @@ class IncidentService:
         self.actor = actor
         self.incidents = IncidentRepository(database)
         self.timeline = TimelineRepository(database)
+        self.role_store = RoleRepository(database)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -48,6 +53,14 @@ class IncidentService:
 
     def events(self, incident_id: int) -> list[TimelineEvent]:
         return self.timeline.for_incident(incident_id)
+
+    def roles(self, incident_id: int) -> RoleHolders:
+        self.incidents.get(incident_id)  # no such incident: IncidentNotFound
+        return self.role_store.holders(incident_id)
+
+    @property
+    def raci(self) -> RaciChart:
+        return getattr(self.config, "raci", None) or DEFAULT_CHART
 
     def on_call(self) -> str | None:
         """Who the rotation puts on call now; never someone missing from a roster that exists."""
@@ -87,6 +100,7 @@ class IncidentService:
                 "status": incident.status.value,
                 "asset": incident.asset,
                 "source": incident.source.value,
+                **self._informed(incident, Activity.DECLARE, RoleHolders(ic=ic)),
             })
             self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
         return incident
@@ -111,6 +125,7 @@ class IncidentService:
             text = f"{incident.status.value} → {new.value}" + (f": {reason.strip()}" if reason.strip() else "")
             self._record(updated, EventKind.STATUS_CHANGED, text, {
                 "from": incident.status.value, "to": new.value, "reason": reason.strip(),
+                **self._informed(updated, STATUS_ACTIVITY.get(new, Activity.COMMUNICATE_STATUS)),
             })
             if new is Status.CLOSED and incident.severity in (Severity.SEV1, Severity.SEV2):
                 self._record(updated, EventKind.CLOSE_OVERRIDE,
@@ -178,7 +193,66 @@ class IncidentService:
                          {"from": incident.ic, "ic": person_id, "note": note})
         return updated
 
+    def assign_role(self, incident_id: int, role: Role, person_id: str, note: str = "") -> RoleHolders:
+        """Give `person_id` a role: the IC is handed off, an SME added, the Lead or PM given (to
+        someone new, handed on). A person not on the roster, or who holds it already, is refused."""
+        if role is Role.IC:
+            self.assign_ic(incident_id, person_id, note)
+            return self.role_store.holders(incident_id)
+        person_id = self._roster_person(person_id, ROLE_NAMES[role])
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            change = plan_assignment(self.role_store.holders(incident_id), role, person_id)
+            if change.replaces:
+                self.role_store.remove(incident_id, role, change.replaces)
+            self.role_store.add(incident_id, role, person_id, self.clock.now())
+            updated = self._touch(incident)
+            note = clean_block(note).strip()
+            text = (f"{ROLE_NAMES[role]} handed from {change.replaces} to {person_id}" if change.replaces
+                    else f"{person_id} is {ROLE_NAMES[role]}") + (f": {note}" if note else "")
+            self._record(updated, EventKind.ROLE_ASSIGNED, text,
+                         {"role": role.value, "person": person_id, "from": change.replaces, "note": note})
+            return self.role_store.holders(incident_id)
+
+    def unassign_role(self, incident_id: int, role: Role, person_id: str, note: str = "") -> RoleHolders:
+        """Take a role from someone. The IC is never removed, only handed off."""
+        person_id = clean_line(person_id).strip()
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            check_removal(self.role_store.holders(incident_id), role, person_id)
+            self.role_store.remove(incident_id, role, person_id)
+            updated = self._touch(incident)
+            note = clean_block(note).strip()
+            self._record(updated, EventKind.ROLE_REMOVED,
+                         f"{person_id} is no longer {ROLE_NAMES[role]}" + (f": {note}" if note else ""),
+                         {"role": role.value, "person": person_id, "note": note})
+            return self.role_store.holders(incident_id)
+
     # -- helpers -----------------------------------------------------------------------------
+
+    def _roster_person(self, person_id: str, role_name: str) -> str:
+        person_id = clean_line(person_id).strip()
+        if not person_id:
+            raise RuleViolation(f"name the {role_name} (a roster id)")
+        if self.config.people and not self.config.person(person_id):
+            raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
+        return person_id
+
+    def _touch(self, incident: Incident) -> Incident:
+        updated = incident.model_copy(update={"updated_at": self.clock.now()})
+        self.incidents.save(updated)
+        return updated
+
+    def _informed(self, incident: Incident, activity: Activity, holders: RoleHolders | None = None) -> dict[str, Any]:
+        """The people the RACI chart keeps Informed of `activity` on this incident, for its timeline
+        event (the sync mentions them). A drill tells nobody."""
+        if incident.is_drill:
+            return {}
+        assert incident.id is not None
+        holders = holders or self.role_store.holders(incident.id)
+        people = self.raci.people_informed(activity, holders.as_dict())
+        return {"activity": activity.value, "informed": people} if people else {"activity": activity.value}
+
 
     def _edit_text(self, incident_id: int, field: str, value: str, kind: EventKind, label: str) -> Incident:
         value = value.strip()
@@ -211,6 +285,13 @@ class IncidentService:
 
     def _roster_ids(self) -> str:
         return ", ".join(p.id for p in self.config.people)
+
+
+# The activity of the RACI chart that moving to a status is: the people Informed of it are told.
+STATUS_ACTIVITY = {
+    Status.IDENTIFIED: Activity.INVESTIGATE,  # the root cause is known
+    Status.MONITORING: Activity.DEPLOY_FIX,  # a fix is in
+}
 
 
 def _declared_text(incident: Incident) -> str:

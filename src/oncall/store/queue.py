@@ -33,6 +33,7 @@ class QueueFilter:
     statuses: frozenset[Status] = field(default_factory=frozenset)
     severities: frozenset[Severity] = field(default_factory=frozenset)
     text: str = ""
+    person: str = ""  # "mine": incidents where this person holds any role (IC, SME, Lead, PM)
 
     def describe(self) -> str:
         parts = []
@@ -40,6 +41,8 @@ class QueueFilter:
             parts.append("status " + "/".join(sorted(s.value for s in self.statuses)))
         if self.severities:
             parts.append("severity " + "/".join(sorted(s.value for s in self.severities)))
+        if self.person:
+            parts.append(f"where {self.person} has a role")
         if self.text.strip():
             parts.append(f"matching “{self.text.strip()}”")
         return ", ".join(parts) if parts else "all incidents"
@@ -109,7 +112,20 @@ def _where(flt: QueueFilter) -> tuple[str, list]:
     if flt.severities:
         clauses.append(f"severity IN ({', '.join('?' for _ in flt.severities)})")
         params.extend(sorted(s.value for s in flt.severities))
+    if flt.person:
+        clauses.append(f"id IN ({MINE})")
+        params.extend([flt.person, flt.person])
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+# The incidents where a person holds a role: two index reads (`incidents_ic`, `incident_roles_person`).
+MINE = "SELECT id FROM incidents WHERE ic = ? UNION SELECT incident_id FROM incident_roles WHERE person = ?"
+# For the search path: a queue_search rowid's incident id is in its low 24 bits.
+_FTS_MINE = f" AND ({ID_BITS} - (rowid & {ID_BITS})) IN ({MINE})"
+
+
+def _fts_mine(flt: QueueFilter) -> tuple[str, list]:
+    return (_FTS_MINE, [flt.person, flt.person]) if flt.person else ("", [])
 
 
 class QueueReader:
@@ -121,7 +137,9 @@ class QueueReader:
         if query is None:
             where, params = _where(flt)
             return self.db.conn.execute(f"SELECT count(*) FROM incidents {where}", params).fetchone()[0]
-        found = self.db.conn.execute("SELECT count(*) FROM queue_search WHERE queue_search MATCH ?", (query,))
+        mine, mine_params = _fts_mine(flt)
+        found = self.db.conn.execute(f"SELECT count(*) FROM queue_search WHERE queue_search MATCH ?{mine}",
+                                     (query, *mine_params))
         total = found.fetchone()[0]
         reference = self._referenced_but_unmatched(flt, query)
         return total + (1 if reference is not None else 0)
@@ -145,11 +163,12 @@ class QueueReader:
                 limit -= 1
             else:
                 offset -= 1
+        mine, mine_params = _fts_mine(flt)
         ids.extend(
             ID_BITS - (key & ID_BITS)
             for (key,) in self.db.conn.execute(
-                "SELECT rowid FROM queue_search WHERE queue_search MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
-                (query, max(limit, 0), offset),
+                f"SELECT rowid FROM queue_search WHERE queue_search MATCH ?{mine} ORDER BY rowid LIMIT ? OFFSET ?",
+                (query, *mine_params, max(limit, 0), offset),
             )
         )
         return self._rows_by_id(ids)
@@ -165,13 +184,16 @@ class QueueReader:
         key = self._key_of(incident_id)
         if key is None:
             return None
+        mine, mine_params = _fts_mine(flt)
         matched = self.db.conn.execute(
-            "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid = ?", (query, key)
+            f"SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid = ?{mine}",
+            (query, key, *mine_params),
         ).fetchone()[0]
         if not matched:
             return None
         before = self.db.conn.execute(
-            "SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid < ?", (query, key)
+            f"SELECT count(*) FROM queue_search WHERE queue_search MATCH ? AND rowid < ?{mine}",
+            (query, key, *mine_params),
         ).fetchone()[0]
         return before + (1 if reference is not None else 0)
 
@@ -215,6 +237,9 @@ class QueueReader:
         if flt.statuses and Status(row["status"]) not in flt.statuses:
             return None
         if flt.severities and Severity(row["severity"]) not in flt.severities:
+            return None
+        if flt.person and not self.db.conn.execute(f"SELECT 1 FROM ({MINE}) WHERE id = ?",
+                                                   (flt.person, flt.person, reference)).fetchone():
             return None
         key = self._key_of(reference)
         text_match = self.db.conn.execute(

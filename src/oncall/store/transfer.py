@@ -63,12 +63,16 @@ def export_document(database: Database, out: IO[str], now: datetime, targets: It
         remote_events: dict[int, list[dict]] = {}
         for row in conn.execute("SELECT event_id, target, step, remote_id FROM remote_events ORDER BY event_id, target, step"):
             remote_events.setdefault(row["event_id"], []).append(_without(row, "event_id"))
+        roles: dict[int, list[dict]] = {}
+        for row in conn.execute("SELECT incident_id, role, person, assigned_at FROM incident_roles ORDER BY rowid"):
+            roles.setdefault(row["incident_id"], []).append(_without(row, "incident_id"))
         timeline = conn.execute("SELECT * FROM timeline ORDER BY incident_id, id")
         pending_event = timeline.fetchone()
         out.write('  "incidents": [')
         for incident in conn.execute("SELECT * FROM incidents ORDER BY id"):
             document = dict(incident)
             document["remote"] = remote_incidents.get(incident["id"])
+            document["roles"] = roles.get(incident["id"], [])  # the SMEs, the Lead and the PM
             document["timeline"] = []
             while pending_event is not None and pending_event["incident_id"] < incident["id"]:
                 pending_event = timeline.fetchone()  # an event of no incident: `oncall db check` tells
@@ -109,6 +113,9 @@ def import_document(database: Database, document: Any) -> TransferCounts:
             incidents = events = 0
             for incident in document.get("incidents") or []:
                 _insert(conn, "incidents", columns["incidents"], incident)
+                conn.executemany(  # an export made before roles existed has none
+                    "INSERT INTO incident_roles (incident_id, role, person, assigned_at) VALUES (?, ?, ?, ?)",
+                    [(incident["id"], r["role"], r["person"], r["assigned_at"]) for r in incident.get("roles") or []])
                 if incident.get("remote"):
                     _insert(conn, "remote_incidents", columns["remote_incidents"],
                             {**incident["remote"], "incident_id": incident["id"]})

@@ -20,11 +20,16 @@ from textual.worker import Worker, WorkerState
 from oncall.domain.incident import Incident
 from oncall.domain.severity import Severity
 from oncall.domain.status import NEEDS_REASON, Status, allowed_transitions
+from oncall.domain.people import Role
+from oncall.domain.roles import ROLE_NAMES, ROLE_ORDER, SINGLE, RoleHolders
 from oncall.store.timeline import TimelineRow
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import ChoiceScreen, TextScreen
+from oncall.tui.screens.picker import PickScreen
 from oncall.tui.tabs.base import IncidentTab
 from oncall.tui.tabs.overview import OverviewTab
+from oncall.tui.tabs.raci_tab import RaciTab
+from oncall.tui.tabs.roles_tab import RolesTab
 from oncall.tui.tabs.timeline_tab import TimelineTab
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.incident_header import IncidentHeader
@@ -58,6 +63,8 @@ class IncidentScreen(Screen):
         Binding("escape,backspace", "app.pop_screen", "Queue", id="incident.back"),
         Binding("1", "show_tab('overview')", "Overview", id="incident.tab.overview", group=TABS),
         Binding("2", "show_tab('timeline')", "Timeline", id="incident.tab.timeline", group=TABS),
+        Binding("3", "show_tab('roles')", "Roles", id="incident.tab.roles", group=TABS),
+        Binding("4", "show_tab('raci')", "RACI", id="incident.tab.raci", group=TABS),
         Binding("tab", "next_tab(1)", "Next tab", show=False, id="incident.tab.next"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False, id="incident.tab.previous"),
         Binding("s", "status", "Status", id="incident.status"),
@@ -74,13 +81,14 @@ class IncidentScreen(Screen):
         self.events: list[TimelineRow] = []
         self.whole = False
         self._read_once = False
+        self.roles = RoleHolders()
 
     @property
     def session(self):
         return self.app.session
 
     def compose(self) -> ComposeResult:
-        tabs = [OverviewTab(), TimelineTab()]  # a tab arrives with its capability: no empty ones
+        tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab()]  # a tab arrives with its capability
         yield IncidentHeader(id="incident-header")
         yield TabStrip([(tab.id or "", tab.label) for tab in tabs], id="tab-strip")
         for tab in tabs[1:]:
@@ -142,6 +150,7 @@ class IncidentScreen(Screen):
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(incident, self.session.config, now)
         self.query_one(OverviewTab).show_incident(incident, self.session.config, now)
+        self._show_roles()
         if self._read_once:
             new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)
         else:
@@ -161,6 +170,15 @@ class IncidentScreen(Screen):
             self.query_one(TimelineTab).append(new)
             self._show_latest()
         self.app.refresh_status_line(self)
+
+    def _show_roles(self) -> None:
+        service = self.session.service
+        holders = service.roles(self.incident_id)
+        self.roles = holders
+        config = self.session.config
+        self.query_one(RolesTab).show_roles(self.incident_id, holders, config,
+                                            service.role_store.open_load(holders.people))
+        self.query_one(RaciTab).show_chart(service.raci, holders, config, service.actor)
 
     def _timeline_views(self) -> list[TimelineView]:
         return [self.query_one(TimelineTab), self.query_one(OverviewTab).latest]
@@ -260,6 +278,58 @@ class IncidentScreen(Screen):
                          save=lambda chosen: service.assign_ic(self.incident_id, chosen[0], chosen[1])),
             lambda chosen: chosen and self._saved(f"IC is now {chosen[0]}"),
         )
+
+    def action_assign_role(self) -> None:
+        """Pick a role, then a person for it (the IC: a hand-off, with its note)."""
+        choices = [(role.value, ROLE_NAMES[role] + ("  (hand off)" if role is Role.IC else
+                                                    "  (hand on)" if role in SINGLE and self.roles.of(role) else ""))
+                   for role in ROLE_ORDER]
+        self.app.push_screen(PickScreen("Assign which role?", choices, note_hint=None),
+                             lambda chosen: chosen and self._pick_person(Role(chosen[0])))
+
+    def _pick_person(self, role: Role) -> None:
+        config = self.session.config
+        service = self.session.service
+        holding = set(self.roles.of(role))
+        load = service.role_store.open_load([p.id for p in config.people])
+        on_call = self.session.on_call()
+        allowed = [p for p in config.people if role in p.roles and p.id not in holding]
+        others = [p for p in config.people if role not in p.roles and p.id not in holding]
+        choices = []
+        for person in [*allowed, *others]:
+            carried = len(load.get(person.id, {}))
+            notes = ["on call"] if person.id == on_call else []
+            if role not in person.roles:
+                notes.append(f"roster: {', '.join(r.value for r in person.roles) or 'no roles'}")
+            notes.append(f"{carried} open incident{'s' if carried != 1 else ''}" if carried else "free")
+            choices.append((person.id, f"{person.name} ({person.id}) · " + " · ".join(notes)))
+        verb = "Hand the Incident Commander role to…" if role is Role.IC else f"Who is {ROLE_NAMES[role]}?"
+        self.app.push_screen(
+            PickScreen(verb, choices, note_hint="Note for the timeline (optional)",
+                       empty_text="Nobody else is on the roster: add [[people]] to oncall.toml.",
+                       save=lambda chosen: service.assign_role(self.incident_id, role, chosen[0], chosen[1])),
+            lambda chosen: chosen and self._saved(f"{chosen[0]} is {ROLE_NAMES[role]}"),
+        )
+
+    def action_remove_role(self) -> None:
+        choices = [(f"{role.value}:{person}", f"{ROLE_NAMES[role]}: {self._person_label(person)}")
+                   for role in ROLE_ORDER if role is not Role.IC for person in self.roles.of(role)]
+        service = self.session.service
+
+        def remove(chosen: tuple[str, str]) -> object:
+            role, person = chosen[0].split(":", 1)
+            return service.unassign_role(self.incident_id, Role(role), person, chosen[1])
+
+        self.app.push_screen(
+            PickScreen("Take which role from whom?", choices, note_hint="Why? (optional)",
+                       empty_text="Only the IC holds a role here, and the IC is handed off, not removed (a).",
+                       save=remove),
+            lambda chosen: chosen and self._saved("role removed"),
+        )
+
+    def _person_label(self, person_id: str) -> str:
+        person = self.session.config.person(person_id)
+        return f"{person.name} ({person_id})" if person else person_id
 
     def _saved(self, done: str) -> None:
         """After a form saved its change (a failed save keeps the form open and says why)."""

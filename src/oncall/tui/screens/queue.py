@@ -22,6 +22,7 @@ from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.queue_table import QueueTable, header_text
 from oncall.tui.widgets.search_box import SearchBox
 from oncall.tui.widgets.status_line import StatusLine
+from oncall.workspace.paths import current_actor
 
 AGE_REFRESH_SECONDS = 30
 
@@ -49,6 +50,10 @@ class QueueScreen(Screen):
         Binding("x", "clear_filters", "Clear", id="queue.clear", tooltip="Clear the filters and the search (key: x)"),
         Binding("escape", "leave_search", "Leave search", show=False),
         Binding("q", "app.quit", "Quit", id="app.quit"),
+        Binding("m", "mine", "Mine", id="queue.mine",
+                tooltip="Only incidents where you ($ONCALL_USER) hold a role; again for all (key: m)"),
+        Binding("P", "people", "People", id="queue.people",
+                tooltip="The roster: who is on call now and next, and who holds which roles (key: P)"),
         Binding("S", "app.open_sync", "Sync", id="app.sync"),
     ]
 
@@ -57,6 +62,7 @@ class QueueScreen(Screen):
         self._status_choice = 0
         self._severity_choice = 0
         self._text = ""
+        self._mine = False
         self._header_width = -1
 
     @property
@@ -98,6 +104,7 @@ class QueueScreen(Screen):
             statuses=STATUS_FILTERS[self._status_choice][1],
             severities=SEVERITY_FILTERS[self._severity_choice][1],
             text=self._text,
+            person=current_actor() if self._mine else "",
         )
 
     def _reload(self, select_id: int | None = None, keep_selection: bool = True) -> None:
@@ -143,6 +150,15 @@ class QueueScreen(Screen):
         self._severity_choice = (self._severity_choice + 1) % len(SEVERITY_FILTERS)
         self._reload()
 
+    def action_mine(self) -> None:
+        self._mine = not self._mine
+        self._reload()
+
+    def action_people(self) -> None:
+        from oncall.tui.screens.people import PeopleScreen
+
+        self.app.push_screen(PeopleScreen())
+
     def action_clear_filters(self) -> None:
         self._forget_filters()
         self._reload()
@@ -150,6 +166,7 @@ class QueueScreen(Screen):
     def _forget_filters(self) -> None:
         self._status_choice = self._severity_choice = 0
         self._text = ""
+        self._mine = False
         search = self.query_one("#search", SearchBox)
         search.set_reactive(SearchBox.value, "")  # no Changed: the caller reloads once
         search.refresh()
