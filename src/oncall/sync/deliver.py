@@ -15,11 +15,12 @@ import time
 from datetime import timedelta
 from typing import Callable
 
-from oncall.domain.incident import Incident
+from oncall.domain.incident import EventKind, Incident
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
-from oncall.sync import messages
+from oncall.store.roles import RoleRepository
+from oncall.sync import assignee, messages
 from oncall.sync.errors import Permanent, Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
@@ -52,6 +53,7 @@ class Delivery:
         self.config = config
         self.ids = RemoteIds(database)
         self.incidents = IncidentRepository(database)
+        self.roles = RoleRepository(database)
 
     def deliver(self, job: Job) -> str:
         """Carry out the entry; return a note for the record ('' normally). Raises `SyncError`.
@@ -82,15 +84,23 @@ class JiraDelivery(Delivery):
         self.jira = config.jira
 
     def _deliver(self, job: Job) -> str:
-        event, uncertain = job.event, job.entry.uncertain
+        event, uncertain, drill = job.event, job.entry.uncertain, job.incident.is_drill
         key, label = self.ensure_issue(job.incident, job.remote)
-        for step in messages.jira_steps(event, self.jira):
+        account = messages.assignee_account(event, job.incident, self.config.person)
+        note = ""
+        for step in messages.jira_steps(event, self.jira, account, drill):
             if step in job.done_steps:
                 continue
             if step == "comment":
                 marker = messages.event_marker(label, event.id or 0)
                 found = self.adapter.find_comment(key, marker) if uncertain else None
-                self._record(job, step, found or self.adapter.add_comment(key, messages.jira_comment(event, label)))
+                self._record(job, step, found or self.adapter.add_comment(
+                    key, messages.jira_comment(event, label, self.config.person, drill)))
+            elif step == "assignee":
+                # Setting it again is harmless, so a lost answer needs no look-up. A refusal
+                # (an unknown account) is said in the sync line and holds nothing back.
+                note = self.adapter.assign(key, account, messages.new_ic(event) or "")
+                self._record(job, step, assignee.REFUSED_STEP + note if note else account)
             elif step == "transition":
                 transition = self.jira.transitions[messages.status_after(event)]
                 # After a lost answer the transition may have happened: if it is no longer on offer, it did.
@@ -100,7 +110,12 @@ class JiraDelivery(Delivery):
             elif step == "fields":
                 self.adapter.update_fields(key, messages.jira_fields(job.incident, self.jira, label))
                 self._record(job, step)
-        return ""
+        if event.kind is EventKind.IC_ASSIGNED and job.incident.id is not None:
+            if note:
+                assignee.record(self.ids, job.incident.id, note)
+            elif "assignee" not in job.done_steps:  # this hand-off went through, or left the assignee alone
+                assignee.clear(self.ids, job.incident.id)
+        return note
 
     def ensure_issue(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str]:
         """The incident's issue key, creating the issue once and only once. `known` is what the
@@ -159,9 +174,8 @@ class SlackDelivery(Delivery):
                 marker = messages.event_marker(label, event.id or 0)
                 found = self.adapter.find_reply(channel, parent_ts, marker) if job.entry.uncertain else None
                 if found is None:
-                    new_ic = self.config.person(event.data.get("ic")) if "ic" in event.data else None
                     found = self.adapter.post_reply(
-                        channel, parent_ts, messages.slack_reply(event, new_ic),
+                        channel, parent_ts, messages.slack_reply(event, self.config.person, incident.is_drill),
                         messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(job.severity),
                     )
                 self._record(job, step, found)
@@ -171,7 +185,8 @@ class SlackDelivery(Delivery):
         assert incident.id is not None
         key = self.ids.incident(incident.id).jira_key
         url = f"{self.config.jira.server}/browse/{key}" if key and self.config.jira else None
-        return messages.slack_parent(incident, self.config.person(incident.ic), url)
+        return messages.slack_parent(incident, self.config.person(incident.ic), url, self.roles.holders(incident.id),
+                                     self.config.person)
 
     def ensure_parent(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str, str]:
         """The incident's parent message (channel, ts), posting it once and only once. `known`
@@ -212,7 +227,7 @@ class SlackDelivery(Delivery):
         return channel, ts, remote.label
 
     def refresh_parent(self, incident: Incident) -> None:
-        """Bring the parent message up to date (status, severity, IC, Jira link) if it is stale.
+        """Bring the parent message up to date (status, severity, roles, Jira link) if it is stale.
         A teammate's message is theirs to keep (their record of the incident is the full one);
         one this laptop posted (no teammate's was found) is kept current here."""
         assert incident.id is not None

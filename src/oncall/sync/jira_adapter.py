@@ -8,6 +8,7 @@ message that names the fix and never carries the token.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -162,6 +163,36 @@ class JiraAdapter:
     def add_comment(self, key: str, body: str) -> str:
         comment = self.call(lambda: self.client.add_comment(key, body), f"commenting on {key}")
         return str(comment.id)
+
+    def assign(self, key: str, account: str, whose: str = "") -> str:
+        """Make `account` the issue's assignee: an accountId on Jira Cloud, a username on Server
+        (`[jira] deployment`); `whose` names the person, for the message. Returns '' when done,
+        or why Jira refused this one assignee (an unknown account, the Assign Issues permission
+        missing): that stops nothing else.
+
+        `PUT /rest/api/2/issue/{key}/assignee` is sent here rather than through `JIRA.assign_issue`,
+        which first searches users by the text given and takes the first match, sending a
+        request more and possibly assigning someone else."""
+        field = "accountId" if self.config.deployment == "cloud" else "name"
+        spelled = "accountId" if field == "accountId" else "username"
+
+        def put() -> str:
+            try:
+                self.client._session.put(self.client._get_url(f"issue/{key}/assignee"),
+                                         data=json.dumps({field: account}))
+                return ""
+            except JIRAError as error:
+                if error.status_code not in (400, 403, 404):
+                    raise
+                detail = redact(str(error.text or "").strip(), self.token)[:200]
+                said = f"HTTP {error.status_code}" + (f": {detail}" if detail else "")
+                if error.status_code == 403:
+                    return (f"Jira refused to assign {key} ({said}): give the account the Assign Issues permission "
+                            f"in project {self.config.project}")
+                return (f"Jira refused {spelled} {account!r} as the assignee of {key} ({said}): check the "
+                        f"jira_account of {whose or 'the Incident Commander'} in oncall.toml (on Jira "
+                        f"{self.config.deployment.title()}, their {spelled})")
+        return self.call(put, f"assigning {key}")
 
     def find_comment(self, key: str, marker: str) -> str | None:
         comments = self.call(lambda: self.client.comments(key), f"reading comments of {key}")

@@ -3,10 +3,20 @@ each event needs. Pure functions: no I/O."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from oncall.domain.incident import EventKind, Incident, TimelineEvent
-from oncall.domain.people import Person
+from oncall.domain.people import Person, Role
+from oncall.domain.roles import SHORT_NAMES, RoleHolders
 from oncall.sync.escape import mention, slack_escape
 from oncall.workspace.sync_config import JiraConfig
+
+# The roster: a person by id (`Config.person`), None for someone not (or no longer) on it.
+Roster = Callable[[str | None], Person | None]
+
+
+def _nobody(person_id: str | None) -> Person | None:
+    return None
 
 DATA_INCIDENT_LABEL = "data-incident"
 
@@ -20,12 +30,51 @@ KIND_LABEL = {
     EventKind.IC_ASSIGNED: "Incident Commander",
     EventKind.STARTED_AT_CHANGED: "Start time",
     EventKind.CLOSE_OVERRIDE: "Closed early",
+    EventKind.ROLE_ASSIGNED: "Role",
+    EventKind.ROLE_REMOVED: "Role removed",
 }
+
+# The roles the parent message lists besides the IC (who has a line of its own), in this order.
+PARENT_ROLES = (Role.SME, Role.LEAD, Role.PM)
 
 
 def is_first_ic(event: TimelineEvent) -> bool:
     """The IC named at declaration: already in the parent message and the issue, no comment."""
     return event.kind is EventKind.IC_ASSIGNED and "from" not in event.data
+
+
+def informed(event: TimelineEvent, drill: bool = False) -> list[str]:
+    """The roster ids the RACI chart keeps Informed of the event's activity (`data["informed"]`,
+    recorded when it happened). A drill tells nobody, whatever its event says."""
+    people = event.data.get("informed")
+    if drill or not isinstance(people, list):
+        return []
+    return [person for person in people if isinstance(person, str) and person]
+
+
+def new_ic(event: TimelineEvent) -> str | None:
+    """The person an `ic_assigned` event makes Incident Commander."""
+    if event.kind is not EventKind.IC_ASSIGNED:
+        return None
+    person = event.data.get("ic")
+    return person if isinstance(person, str) and person else None
+
+
+def assignee_account(event: TimelineEvent, incident: Incident, roster: Roster) -> str:
+    """The Jira account the issue is assigned to for this event: the new IC's `jira_account`
+    from the roster; '' (leave the assignee alone) for other events, for an IC the roster gives
+    no account, and for a drill (assigning notifies the person, and drills tell nobody)."""
+    who = new_ic(event)
+    person = roster(who) if who and not incident.is_drill else None
+    return person.jira_account if person is not None else ""
+
+
+def role_person(event: TimelineEvent) -> str | None:
+    """The person a role event gives a role to, or takes one from."""
+    if event.kind not in (EventKind.ROLE_ASSIGNED, EventKind.ROLE_REMOVED):
+        return None
+    person = event.data.get("person")
+    return person if isinstance(person, str) and person else None
 
 
 # -- which remote steps an event needs ---------------------------------------------------------
@@ -36,12 +85,17 @@ def status_after(event: TimelineEvent) -> str:
     return str(event.data.get("to") or event.data.get("status") or "")
 
 
-def jira_steps(event: TimelineEvent, config: JiraConfig) -> list[str]:
+def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", drill: bool = False) -> list[str]:
+    """`assignee`: the account the issue goes to (`assignee_account`), '' to leave it alone."""
     mapped = status_after(event) in config.transitions
     if event.kind is EventKind.DECLARED:  # a new issue starts in the workflow's first status
-        return ["transition"] if mapped else []
-    if is_first_ic(event):
-        return []
+        steps = ["transition"] if mapped else []
+        # The people Informed of the declaration are listed in a comment of its own.
+        return steps + ["comment"] if informed(event, drill) else steps
+    if is_first_ic(event):  # named in the new issue's description: only the assignee to set
+        return ["assignee"] if assignee else []
+    if event.kind is EventKind.IC_ASSIGNED:
+        return ["comment", "assignee"] if assignee else ["comment"]
     if event.kind is EventKind.STATUS_CHANGED:
         return ["transition", "comment"] if mapped else ["comment"]
     if event.kind in (EventKind.SEVERITY_CHANGED, EventKind.IMPACT_CHANGED):
@@ -50,13 +104,14 @@ def jira_steps(event: TimelineEvent, config: JiraConfig) -> list[str]:
 
 
 def slack_steps(event: TimelineEvent) -> list[str]:
-    if event.kind is EventKind.DECLARED:
-        return []
+    if event.kind is EventKind.DECLARED:  # the parent message says it; a reply tells the Informed
+        return ["reply"] if informed(event) else []
     if event.data.get("source") == "jira":  # a status set in Jira: the incident message shows it
         return ["parent"]
     if is_first_ic(event):
         return ["parent"]
-    if event.kind in (EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED, EventKind.IC_ASSIGNED):
+    if event.kind in (EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED, EventKind.IC_ASSIGNED,
+                      EventKind.ROLE_ASSIGNED, EventKind.ROLE_REMOVED):
         return ["parent", "reply"]
     return ["reply"]
 
@@ -103,21 +158,60 @@ def event_marker(label: str, event_id: int) -> str:
     return f"{label}-ev-{event_id}"
 
 
-def jira_comment(event: TimelineEvent, label: str) -> str:
-    return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {event.text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
+def _name(person_id: str, roster: Roster) -> str:
+    person = roster(person_id)
+    return person.name if person is not None else person_id
+
+
+def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, drill: bool = False) -> str:
+    """The event as a comment: what happened, the person given (or relieved of) a role by name,
+    the people Informed by name (plain names: no mentions, so nobody is notified twice), and the
+    marker that finds the comment again after a lost answer."""
+    text = event.text
+    who = new_ic(event) or role_person(event)
+    if who and (person := roster(who)) is not None:
+        text += f" ({person.name})"
+    told = informed(event, drill)
+    if told:
+        text += "\n*Informed:* " + ", ".join(_name(person_id, roster) for person_id in told)
+    return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
 
 
 # -- Slack -------------------------------------------------------------------------------------
 
 
-def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None) -> str:
-    """The one message per incident, kept current: severity, status, title, IC, Jira link."""
+def slack_person(person_id: str, roster: Roster) -> str:
+    """A roster person as Slack shows them: a mention from their `slack_id`, else their name
+    (escaped); someone not on the roster by their id (escaped)."""
+    person = roster(person_id)
+    return mention(person.slack_id, person.name) if person is not None else slack_escape(person_id)
+
+
+def slack_roles(holders: RoleHolders | None, roster: Roster) -> str:
+    """`SME: <@U1>, <@U2> · Lead: <@U3> · PM: Omar Haddad`; roles nobody holds are left out."""
+    if holders is None:
+        return ""
+    parts = []
+    for role in PARENT_ROLES:
+        held = holders.of(role)
+        if held:
+            parts.append(f"{SHORT_NAMES[role]}: " + ", ".join(slack_person(person, roster) for person in held))
+    return " · ".join(parts)
+
+
+def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None, roles: RoleHolders | None = None,
+                 roster: Roster = _nobody) -> str:
+    """The one message per incident, kept current: severity, status, title, IC, the other
+    roles, asset, impact, Jira link."""
     who = mention(ic.slack_id, ic.name) if ic else slack_escape(incident.ic or "unassigned")
     drill = "[DRILL] " if incident.is_drill else ""
     lines = [
         f"{drill}*{incident.severity.value}* · *{incident.status.value}* · {incident.ref}: {slack_escape(incident.title)}",
         f"IC: {who} · Asset: {slack_escape(incident.asset)}",
     ]
+    held = slack_roles(roles, roster)
+    if held:
+        lines.append(held)
     if incident.impact:
         lines.append(f"Impact: {slack_escape(incident.impact)}")
     if jira_url:
@@ -125,10 +219,20 @@ def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None) ->
     return "\n".join(lines)
 
 
-def slack_reply(event: TimelineEvent, new_ic: Person | None = None) -> str:
+def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = False) -> str:
+    """A thread reply: what happened; the new IC, or the person given a role, mentioned (the one
+    relieved of a role named, not pinged); the people Informed mentioned on a line `For: …`."""
     text = slack_escape(event.text)
-    if event.kind is EventKind.IC_ASSIGNED and new_ic is not None:
-        text += f" ({mention(new_ic.slack_id, new_ic.name)})"
+    who = new_ic(event) or role_person(event)
+    person = roster(who) if who else None
+    if person is not None:
+        if event.kind is EventKind.ROLE_REMOVED:
+            text += f" ({slack_escape(person.name)})"
+        else:
+            text += f" ({mention(person.slack_id, person.name)})"
+    told = informed(event, drill)
+    if told:
+        text += "\nFor: " + ", ".join(slack_person(person_id, roster) for person_id in told)
     return f"*{KIND_LABEL[event.kind]}* ({slack_escape(event.actor)}): {text}"
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from oncall.store.db import Database
 from oncall.store.outbox import OutboxStore
 from oncall.store.remote_ids import RemoteIds
+from oncall.sync import assignee
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import JIRA_TOKEN_ENV, SLACK_TOKEN_ENV
 
@@ -28,7 +29,7 @@ class TargetSnapshot:
     failed: int = 0
     problem: str = ""  # the whole system is stopped, and why (credentials, project, channel)
     last_error: str = ""  # the reason of the oldest failure, or of the latest retry
-    notice: str = ""  # something a person should know that stops nothing (Jira issues not imported)
+    notice: str = ""  # what a person should know that stops nothing (issues not imported, an assignee refused)
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,13 @@ def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
         problem = ids.state(f"health:{target}") or ""
         if not os.environ.get(_TOKENS[target], "").strip():
             problem = f"set the environment variable {_TOKENS[target]}"
-        notice = ""
+        notices = []
         if target == "jira" and (skipped := ids.pull_skipped()):
             first, why = next(iter(skipped.items()))
-            notice = f"{len(skipped)} Jira issue{'s' if len(skipped) > 1 else ''} not imported ({first}: {why})"
+            notices.append(f"{len(skipped)} Jira issue{'s' if len(skipped) > 1 else ''} not imported ({first}: {why})")
+        if target == "jira" and (refused := assignee.notice(database)):
+            notices.append(refused)
+        notice = "; ".join(notices)
         targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target),
                                       notice))
     return SyncSnapshot(tuple(targets))

@@ -1,5 +1,6 @@
-"""A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions, remote links and
-search, in Cloud (`/search/jql`, `nextPageToken`) or Server (`/search`, `startAt`/`total`) mode.
+"""A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions, remote links,
+assignees and search, in Cloud (`/search/jql`, `nextPageToken`; users by `accountId`) or Server
+(`/search`, `startAt`/`total`; users by `name`) mode.
 Every time it stamps comes from the clock it is given (tests pass the one the code under test uses)."""
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class FakeJira(FakeService):
         # results for this many searches after it is created.
         self.search_lag = 0
         self._unindexed: dict[str, int] = {}  # issue key -> searches it still misses
+        # Users an issue can be assigned to: accountId (Cloud) or username (Server) -> display name.
+        self.users: dict[str, str] = {}
+        # False: the account lacks the Assign Issues permission (assigning answers 403).
+        self.may_assign = True
+        self.assignments: list[tuple[str, str | None]] = []  # (issue key, account) as assigned, in order
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -129,7 +135,7 @@ class FakeJira(FakeService):
             return self._create_from(request)
         if route in ("/search", "/search/jql") and method in ("GET", "POST"):
             return self._search(request, cloud=route.endswith("/jql"))
-        match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions|/remotelink)?", route)
+        match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions|/remotelink|/assignee)?", route)
         if match:
             issue = self._find(match.group(1))
             if issue is None:
@@ -141,6 +147,8 @@ class FakeJira(FakeService):
                 return self._comment(issue, request)
             if part == "/remotelink":
                 return self._remote_link(issue, request)
+            if part == "/assignee":
+                return self._assign(issue, request)
             return self._transition(issue, request)
         return Reply(404, {"errorMessages": [f"No route for {method} {path}"], "errors": {}})
 
@@ -254,6 +262,34 @@ class FakeJira(FakeService):
             created = True
         return Reply(201 if created else 200, {"id": existing["id"],
                                                "self": f"{self.url}{API}/issue/{issue.key}/remotelink/{existing['id']}"})
+
+    def _assign(self, issue: FakeIssue, request: Request) -> Reply:
+        """`PUT /issue/{key}/assignee` with a User: `{"accountId": …}` on Cloud (where `name` is
+        no longer read), `{"name": …}` on Server; null unassigns. 204, or 400 for an unknown user."""
+        if request.method != "PUT":
+            return Reply(405, {"errorMessages": ["Method not allowed"], "errors": {}})
+        if not self.may_assign:
+            return Reply(403, {"errorMessages": ["You do not have permission to assign issues."], "errors": {}})
+        body = request.body if isinstance(request.body, dict) else {}
+        field = "accountId" if self.deployment == "Cloud" else "name"
+        if field not in body:
+            return Reply(400, {"errorMessages": [], "errors": {field: f"'{field}' must be provided."}})
+        account = body[field]
+        if account is None:
+            issue.fields["assignee"] = None
+        elif account not in self.users:
+            return Reply(400, {"errorMessages": [], "errors": {"assignee": f"User '{account}' does not exist."}})
+        else:
+            issue.fields["assignee"] = {field: account, "displayName": self.users[account]}
+        self.assignments.append((issue.key, account))
+        self._touch(issue)
+        return Reply(204)
+
+    def assignee(self, key: str) -> str | None:
+        """The account the issue is assigned to (None: unassigned)."""
+        with self.lock:
+            found = self.issues[key].fields.get("assignee")
+            return found.get("accountId" if self.deployment == "Cloud" else "name") if found else None
 
     def _available(self, issue: FakeIssue) -> list[tuple[str, str, str]]:
         current = issue.fields["status"]["name"]
