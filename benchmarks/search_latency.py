@@ -111,13 +111,18 @@ class Terminal:
         os.close(self.master)
 
 
-def measure(workspace: Path, queries: tuple[str, ...], env: dict) -> tuple[list[float], list[float]]:
-    """Per key: (time until the filtered rows are painted, time until the exact count is shown)."""
+def measure(workspace: Path, queries: tuple[str, ...], env: dict, person: str = "") -> tuple[list[float], list[float]]:
+    """Per key: (time until the filtered rows are painted, time until the exact count is shown).
+
+    With `person`, the console runs as that person (`ONCALL_USER`) with the queue's "mine" filter
+    on (`m`): only incidents where they hold a role, searched."""
     from oncall.store.queue import QueueFilter, QueueReader
     from oncall.workspace.loader import load_workspace
 
     database = load_workspace(workspace).open_database()
     reader = QueueReader(database)
+    if person:
+        env = {**env, "ONCALL_USER": person}
     terminal = Terminal([sys.executable, "-m", "oncall", "--workspace", str(workspace)], env)
     timings: list[float] = []
     counted: list[float] = []
@@ -125,6 +130,11 @@ def measure(workspace: Path, queries: tuple[str, ...], env: dict) -> tuple[list[
         total = reader.count(QueueFilter())
         terminal.wait_for(f"{total:,} shown", timeout=30)
         terminal.drain()
+        if person:
+            total = reader.count(QueueFilter(person=person))
+            terminal.write(b"m")
+            terminal.wait_for(f"where {person} has a role  ·  {total:,} shown")
+            terminal.drain()
         for query in queries:
             terminal.write(b"/")
             terminal.wait_for("Search title")
@@ -136,7 +146,7 @@ def measure(workspace: Path, queries: tuple[str, ...], env: dict) -> tuple[list[
                     terminal.write(b" ")
                     terminal.drain(0.1)
                     continue
-                expected = reader.count(QueueFilter(text=typed))
+                expected = reader.count(QueueFilter(text=typed, person=person))
                 # The rows and the summary naming the new search text are painted in one frame;
                 # the exact count can follow in a later frame.
                 painted = f"“{typed.strip()}”"

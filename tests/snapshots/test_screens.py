@@ -76,3 +76,8 @@ def test_incident_roles(snap_compare, demo_app, size):
 @sizes
 def test_incident_raci(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "4"))
+
+
+@sizes
+def test_people(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("P"))

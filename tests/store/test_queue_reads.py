@@ -156,3 +156,30 @@ def test_anything_typed_searches_without_error(service, declared, typed: str) ->
     reader = QueueReader(service.db)
     flt = QueueFilter(text=typed)
     assert len(ids(reader, flt)) == reader.count(flt)
+
+
+def test_mine_is_every_incident_where_the_person_holds_any_role(history, database, service):
+    from oncall.domain.people import Role
+
+    # lukas is IC of some synthetic incidents; give him roles on three more, one of them twice.
+    ids = [r[0] for r in database.conn.execute("SELECT id FROM incidents WHERE ic != 'lukas' ORDER BY id LIMIT 3")]
+    service.assign_role(ids[0], Role.SME, "lukas")
+    service.assign_role(ids[1], Role.LEAD, "lukas")
+    service.assign_role(ids[2], Role.PM, "lukas")
+    service.assign_role(ids[2], Role.SME, "lukas")
+    where = f"ic = 'lukas' OR id IN ({', '.join(map(str, ids))})"
+    mine = QueueFilter(person="lukas")
+    assert history.count(mine) == len(expected_order(database, where))
+    assert [r.id for r in history.window(mine, 0, 1000)] == expected_order(database, where)
+    assert history.position_of(mine, ids[2]) == expected_order(database, where).index(ids[2])
+    assert history.position_of(mine, next(i for i in expected_order(database) if i not in
+                                          expected_order(database, where))) is None
+    # With search text (the full-text path) and with a substring search: the same rule.
+    searched = QueueFilter(person="lukas", text=SEARCH_ALL)
+    assert [r.id for r in history.window(searched, 0, 1000)] == expected_order(database, where)
+    assert history.count(QueueFilter(person="lukas", text="%")) == 0
+    # An incident named by number that is not lukas's is not listed.
+    other = next(i for i in expected_order(database) if i not in expected_order(database, where))
+    assert other not in [r.id for r in history.window(QueueFilter(person="lukas", text=str(other)), 0, 10)]
+    assert history.window(QueueFilter(person="lukas", text=str(ids[0])), 0, 1)[0].id == ids[0]
+    assert history.count(QueueFilter(person="nobody")) == 0

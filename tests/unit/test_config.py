@@ -121,7 +121,24 @@ MISTAKES = [
      "rotation.overrides[0].until", ["unknown key"], BOTH_PEOPLE, BOTH_ASSETS),
     ("jira-account-with-a-space", 'name = "Ben Ode"', 'name = "Ben Ode"\njira_account = "ben ode"  # <- here',
      "people[1].jira_account", ["no spaces", "'ben ode'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("raci-two-accountable", None, '[raci]\ndeploy_fix = { ic = "R", sme = "A", lead = "A" }  # <- here',
+     "raci.deploy_fix", ["2 Accountable roles", "keeps the default"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("raci-unknown-activity", None, '[raci]\nfix_it = { ic = "R" }  # <- here',
+     "raci.fix_it", ["unknown activity 'fix_it'", "deploy_fix"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("raci-bad-letter", None, '[raci]\ninvestigate = { ic = "X" }  # <- here',
+     "raci.investigate.ic", ["'X'"], BOTH_PEOPLE, BOTH_ASSETS),
 ]
+
+
+def test_a_raci_override_changes_only_what_it_names(tmp_path: Path) -> None:
+    from oncall.domain.people import Role
+    from oncall.domain.raci import DEFAULT_CHART, Activity, Involvement
+
+    config, problems = load(tmp_path, GOOD + '\n[raci]\ncommunicate_status = { lead = "A" }\n')
+    assert problems == []
+    assert config.raci[Activity.COMMUNICATE_STATUS][Role.LEAD] is Involvement.A
+    assert config.raci[Activity.DEPLOY_FIX] == DEFAULT_CHART[Activity.DEPLOY_FIX]
+    assert load(tmp_path, GOOD)[0].raci == DEFAULT_CHART
 
 
 @pytest.mark.parametrize(("old", "new", "key", "said", "people", "assets"), [m[1:] for m in MISTAKES],

@@ -9,7 +9,7 @@ from typing import Any
 from oncall.domain.clock import Clock, to_text
 from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
 from oncall.domain.people import Role
-from oncall.domain.raci import DEFAULT_CHART, Activity, RaciChart
+from oncall.domain.raci import Activity, RaciChart
 from oncall.domain.roles import ROLE_NAMES, RoleHolders, check_removal, plan_assignment
 from oncall.domain.rules import RuleViolation, check_severity_change, check_transition
 from oncall.domain.severity import Severity
@@ -60,7 +60,7 @@ class IncidentService:
 
     @property
     def raci(self) -> RaciChart:
-        return getattr(self.config, "raci", None) or DEFAULT_CHART
+        return self.config.raci
 
     def on_call(self) -> str | None:
         """Who the rotation puts on call now; never someone missing from a roster that exists."""

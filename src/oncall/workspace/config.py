@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncall.domain.asset import Asset
+from oncall.domain.raci import DEFAULT_CHART, RaciChart, parse_raci
 from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
@@ -31,7 +32,7 @@ class WorkspaceSettings(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(frozen=False)
+    model_config = ConfigDict(frozen=False, arbitrary_types_allowed=True)
 
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     people: list[Person] = Field(default_factory=list)
@@ -39,6 +40,7 @@ class Config(BaseModel):
     assets: list[Asset] = Field(default_factory=list)
     jira: JiraConfig | None = None
     slack: SlackConfig | None = None
+    raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
 
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -113,6 +115,14 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
                 section = section.model_copy(update={"overrides": [override for _, override in overrides]})
             if section is not None:
                 values[key] = section
+        elif key == "raci":
+            chart, found = parse_raci(value)
+            values["raci"] = chart  # a bad activity keeps the document's row; the rest applies
+            table = locator.section("raci")
+            for dotted, message in found:
+                parts = dotted.split(".")
+                line = locator.key_in(table, parts[1]) if len(parts) > 1 else None
+                problems.append(ConfigProblem(path, line or table or locator.key("raci"), dotted, message))
         elif key in _LISTS:
             model = _LISTS[key]
             if not isinstance(value, list):
@@ -126,7 +136,7 @@ def parse_config(raw: dict[str, Any], path: Path, text: str = "") -> tuple[Confi
                     entries.append(loaded)
             values[key] = entries
         else:
-            known = ", ".join(sorted([*_SECTIONS, *_LISTS]))
+            known = ", ".join(sorted([*_SECTIONS, *_LISTS, "raci"]))
             problems.append(ConfigProblem(path, locator.key(key), key, f"unknown key; known keys are {known}"))
     config = Config(**values)
     problems.extend(_cross_checks(config, path, locator, overrides))

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from oncall.domain.clock import humanize_age
 from oncall.domain.roles import SHORT_NAMES
 from oncall.tui.messages import DataChanged
 from oncall.tui.widgets.footer import KeyFooter
@@ -18,6 +19,7 @@ from oncall.tui.widgets.status_line import StatusLine
 
 
 class PeopleScreen(Screen[None]):
+    DEFAULT_CSS = "#on-call { margin-bottom: 1; }"
     BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Queue", id="people.back")]
 
     def compose(self) -> ComposeResult:
@@ -60,8 +62,24 @@ class PeopleScreen(Screen[None]):
 
 
 def on_call_text(session) -> str:
-    on_call = session.on_call()
-    if on_call is None:
+    """Who holds the pager now and who backs them up, who is next and when, in the team's zone."""
+    config = session.config
+    rotation = config.rotation
+    if rotation is None:
         return "No on-call rotation: add [rotation] to oncall.toml."
-    person = session.config.person(on_call)
-    return f"On call now: {person.name if person else on_call} ({on_call})"
+    now = session.clock.now()
+    who = rotation.who(now)
+
+    def name(person_id: str | None) -> str:
+        person = config.person(person_id)
+        return f"{person.name} ({person_id})" if person else (person_id or "nobody")
+
+    lines = [f"On call now: {name(who.primary)}" + (f"  ·  secondary: {name(who.secondary)}" if who.secondary else "")]
+    if who.override is not None:
+        lines.append(f"  covering for {name(who.scheduled)}" + (f": {who.override.reason}" if who.override.reason else ""))
+    if who.shift_ends is not None:
+        local = who.shift_ends.astimezone(rotation.zone)
+        by = " (by override)" if who.next_override is not None else ""
+        lines.append(f"Next: {name(who.next_person)}{by} from {local:%a %d %b %H:%M} {rotation.timezone} "
+                     f"(in {humanize_age(who.shift_ends - now)})")
+    return "\n".join(lines)
