@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from functools import cached_property
@@ -52,6 +53,7 @@ class _Connection(sqlite3.Connection):
     whoever ends up holding the connection."""
 
     users_lock: UsersLock | None = None
+    file_key: tuple[int, int] | None = None  # the file's inode while open (see `_track`)
 
     def close(self) -> None:
         try:
@@ -59,6 +61,9 @@ class _Connection(sqlite3.Connection):
         finally:
             if self.users_lock is not None:
                 self.users_lock.release()
+            key, self.file_key = self.file_key, None
+            if key is not None:
+                _untrack(key)
 
 
 class Database:
@@ -180,6 +185,7 @@ def open_database(path: Path | str, *, check_same_thread: bool = False) -> Datab
         lock.release()
         raise
     conn.users_lock = lock
+    _track(conn, db_path)
     database = Database(conn, db_path)
     try:
         _configure(conn, db_path)
@@ -280,8 +286,7 @@ def inspect_file(path: Path) -> None:
                 if path.stat().st_size:
                     return inspect_file(path)
             raise DatabaseEmpty(path)
-        with open(path, "rb") as file:
-            header = file.read(100)
+        header = _read_head(path)
     except OSError as error:
         raise DatabaseUnopenable(path, error.strerror or str(error)) from None
     if header.startswith(SQLITE_MAGIC) and len(header) < 100:
@@ -299,8 +304,68 @@ def inspect_file(path: Path) -> None:
 
 def _reread(path: Path) -> tuple[bytes, int]:
     time.sleep(0.05)
-    with open(path, "rb") as file:
-        return file.read(100), os.fstat(file.fileno()).st_size
+    return _pread_head(path)
+
+
+# POSIX drops every lock a process holds on a file when it closes *any* descriptor of that file.
+# A plain `open(...).read()` of the header, closed again while this process has a connection on
+# the file, would drop the locks SQLite holds for that connection: another process would then
+# take itself for the last user and delete the write-ahead log under it (lost writes, a damaged
+# index). So while this process has a connection on a file (`_LIVE`, counted per inode), its
+# header is read through one descriptor kept open until the last connection closes, as SQLite
+# itself does; with no connection open, a descriptor can be opened and closed freely.
+_LIVE: dict[tuple[int, int], int] = {}
+_HELD: dict[tuple[int, int], int] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _file_key(path: Path | str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _track(conn: "_Connection", path: Path) -> None:
+    key = _file_key(path)
+    if key is None:
+        return
+    with _FILES_LOCK:
+        _LIVE[key] = _LIVE.get(key, 0) + 1
+    conn.file_key = key
+
+
+def _untrack(key: tuple[int, int]) -> None:
+    with _FILES_LOCK:
+        left = _LIVE.get(key, 0) - 1
+        if left > 0:
+            _LIVE[key] = left
+            return
+        _LIVE.pop(key, None)
+        fd = _HELD.pop(key, None)
+    if fd is not None:
+        os.close(fd)  # no connection of this process is on the file any more: nothing to drop
+
+
+def _pread_head(path: Path) -> tuple[bytes, int]:
+    """The file's first 100 bytes and its size, without dropping this process's SQLite locks."""
+    key = _file_key(path)
+    with _FILES_LOCK:
+        if key is not None and key in _LIVE:
+            fd = _HELD.get(key)
+            if fd is None:
+                fd = _HELD[key] = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            return os.pread(fd, 100, 0), os.fstat(fd).st_size
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return os.pread(fd, 100, 0), os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def _read_head(path: Path) -> bytes:
+    return _pread_head(path)[0]
 
 
 def _cut_short(path: Path, header: bytes, size: int) -> str:
