@@ -133,7 +133,7 @@ def measure(workspace: Path, queries: tuple[str, ...], env: dict, person: str = 
         if person:
             total = reader.count(QueueFilter(person=person))
             terminal.write(b"m")
-            terminal.wait_for(f"where {person} has a role  ·  {total:,} shown")
+            terminal.wait_for(f"mine ({person})  ·  {total:,} shown")
             terminal.drain()
         for query in queries:
             terminal.write(b"/")

@@ -104,7 +104,7 @@ async def test_mine_shows_only_incidents_where_you_hold_a_role(demo_app):
         assert 0 < len(mine) < everyone
         holders = app.session.service
         assert all(row.ic == "maya" or "maya" in holders.roles(row.id).people for row in mine)
-        assert "where maya has a role" in "\n".join(painted(app.screen.query_one("#queue-summary")))
+        assert "mine (maya)" in "\n".join(painted(app.screen.query_one("#queue-summary")))
         await pilot.press("m")
         await settled(pilot)
         assert table.total == everyone

@@ -121,6 +121,11 @@ MISTAKES = [
      "rotation.overrides[0].until", ["unknown key"], BOTH_PEOPLE, BOTH_ASSETS),
     ("jira-account-with-a-space", 'name = "Ben Ode"', 'name = "Ben Ode"\njira_account = "ben ode"  # <- here',
      "people[1].jira_account", ["no spaces", "'ben ode'"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("override-ends-in-year-9999", None,
+     '[[rotation.overrides]]\nfrom = 2026-01-01\nto = 9999-12-31  # <- here\nperson = "ben"',
+     "rotation.overrides[0].to", ["between the years 1970 and 2999", "9999-12-31"], BOTH_PEOPLE, BOTH_ASSETS),
+    ("shift-days-beyond-ten-years", 'people = ["ana", "ben"]', 'people = ["ana", "ben"]\nshift_days = 100000000  # <- here',
+     "rotation.shift_days", ["less than or equal to 3650"], BOTH_PEOPLE, BOTH_ASSETS),
     ("raci-two-accountable", None, '[raci]\ndeploy_fix = { ic = "R", sme = "A", lead = "A" }  # <- here',
      "raci.deploy_fix", ["2 Accountable roles", "keeps the default"], BOTH_PEOPLE, BOTH_ASSETS),
     ("raci-unknown-activity", None, '[raci]\nfix_it = { ic = "R" }  # <- here',
@@ -245,3 +250,10 @@ def test_a_rotation_without_the_new_keys_is_unchanged(tmp_path: Path) -> None:
     assert rotation.handover_day is None and rotation.secondary is None and rotation.overrides == []
     assert rotation.on_call(datetime(2026, 1, 12, 8, 59, tzinfo=UTC)) == "ana"
     assert rotation.on_call(datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) == "ben"
+
+
+
+def test_roster_text_never_carries_control_characters(tmp_path: Path) -> None:
+    config, problems = load(tmp_path, GOOD.replace('name = "Ben Ode"', 'name = "Ben\\u001b[31m Ode\\u0007"'))
+    assert problems == []
+    assert config.person("ben").name == "Ben Ode"

@@ -45,3 +45,13 @@ def test_the_check_would_see_textual() -> None:
     leak = CHECK.replace("imported = []", "imported = []\nimport textual")
     result = subprocess.run([sys.executable, "-c", leak], capture_output=True, text=True, timeout=60)
     assert json.loads(result.stdout)["textual"]
+
+
+def test_starting_the_command_line_or_the_console_does_not_import_pydantic() -> None:
+    """Pydantic costs ~90 ms to import: `oncall` (the console) and every command's parser start
+    without it, and the console validates the workspace after its first paint."""
+    check = ("import sys, oncall.cli, oncall.tui.app; oncall.cli.build_parser(); "
+             "print(sorted(m for m in sys.modules if m == 'pydantic' or m.startswith('oncall.domain.people')))")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from oncall.cli import arguments, context
 from oncall.cli.arguments import DASHED_TEXT, take_dashed_values
-from oncall.cli.context import print_json, resolve_workspace
+from oncall.cli.context import CommandError, print_json, resolve_workspace
 from oncall.domain.clock import to_text
 from oncall.domain.text import clean_line
 
@@ -29,7 +29,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_who(args: argparse.Namespace) -> int:
     clock = context.clock()
+    if args.at is not None and not args.at.strip():
+        raise CommandError("--at needs a time: 2026-12-24T10:00Z, 09:30 or -2h (leave it out for now)")
     at = arguments.moment(args.at, "--at", clock) if args.at else clock.now()
+    from oncall.domain.people import check_year
+
+    try:
+        check_year(at)
+    except ValueError as error:
+        raise CommandError(f"--at {error}") from None
     # The roster and rotation are all it reads: the demo's database is not seeded for it.
     workspace = resolve_workspace(args, seed_demo=False)
     config, rotation = workspace.config, workspace.config.rotation

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import argparse
 
+from typing import TYPE_CHECKING
+
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import CommandError, open_service, print_json
 from oncall.cli.incident_cmds import _act, _get
-from oncall.domain.people import Role
-from oncall.domain.raci import rows
-from oncall.domain.roles import ROLE_NAMES, ROLE_ORDER, RoleHolders
 
-ROLE_CHOICES = [role.value for role in ROLE_ORDER]
+if TYPE_CHECKING:  # pydantic-backed: imported when a command runs, not when `oncall` starts
+    from oncall.domain.roles import RoleHolders
+
+ROLE_CHOICES = ["ic", "sme", "lead", "pm"]  # `Role`'s values, in the chart's order
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,6 +40,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
+    from oncall.domain.people import Role
+    from oncall.domain.roles import ROLE_NAMES
+
     role = Role(args.role)
     with open_service(args) as service:
         incident = _get(service, args.id)
@@ -48,6 +53,9 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_unassign(args: argparse.Namespace) -> int:
+    from oncall.domain.people import Role
+    from oncall.domain.roles import ROLE_NAMES
+
     role = Role(args.role)
     with open_service(args) as service:
         incident = _get(service, args.id)
@@ -57,12 +65,16 @@ def cmd_unassign(args: argparse.Namespace) -> int:
 
 
 def roles_json(holders: RoleHolders, config) -> list[dict]:
+    from oncall.domain.roles import ROLE_NAMES, ROLE_ORDER
+
     return [{"role": role.value, "title": ROLE_NAMES[role],
              "people": [_person_json(person, config) for person in holders.of(role)]} for role in ROLE_ORDER]
 
 
 def raci_json(holders: RoleHolders, chart, config) -> list[dict]:
     """The chart for one incident: each activity, each role's letter and who holds that role."""
+    from oncall.domain.raci import rows
+
     return [{"activity": activity.value, "title": activity.title,
              "roles": {role.value: {"involvement": involvement.value,
                                     "people": [_person_json(p, config) for p in holders.of(role)]}
@@ -72,6 +84,8 @@ def raci_json(holders: RoleHolders, chart, config) -> list[dict]:
 
 def roles_lines(holders: RoleHolders, config) -> list[tuple[str, str]]:
     """(label, who) for `oncall show`: every role, `-` where nobody holds it."""
+    from oncall.domain.roles import ROLE_NAMES, ROLE_ORDER
+
     return [(ROLE_NAMES[role], ", ".join(_name(p, config) for p in holders.of(role)) or "-") for role in ROLE_ORDER]
 
 

@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from oncall.domain.text import clean_line
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -36,14 +38,19 @@ class Role(str, Enum):
         }[self.value]
 
 
+# Text a person wrote in oncall.toml is shown in the console: never a control character or an
+# escape sequence (`domain/text.py`), as with every other text.
+_Line = Annotated[str, BeforeValidator(lambda value: clean_line(value) if isinstance(value, str) else value)]
+
+
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    name: str = Field(min_length=1)
-    email: str = ""
-    slack_id: str = ""
-    team: str = ""
+    name: _Line = Field(min_length=1)
+    email: _Line = ""
+    slack_id: _Line = ""
+    team: _Line = ""
     roles: list[Role] = Field(default_factory=list)
     # The person's Jira account: on Jira Cloud their accountId (`5b10ac8d82e05b22cc7d4ef5`,
     # `557058:f58131cb-…`), on Jira Server/Data Center their username. Empty: not known.
@@ -80,9 +87,28 @@ def _zone_or_utc(name: Any) -> tzinfo:
         return UTC  # reported when the `timezone` key itself is validated
 
 
+# Times a rotation can hold: far enough either way for any real team, near enough that adding a
+# shift or a day never runs past what Python's datetime can hold (`to = 9999-12-31` would).
+YEARS = (1970, 2999)
+
+
+def check_year(moment: datetime | date) -> None:
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"must be between the years {YEARS[0]} and {YEARS[1]}")
+
+
 def _in_zone(value: Any, zone: tzinfo, *, day_time: time = time(0), end_of_day: bool = False) -> Any:
     """A naive datetime in `zone`; a date at `day_time` there (or, with `end_of_day`, the midnight
-    that ends it). Anything else is left for validation to judge."""
+    that ends it). Text is read as the date or date-time it spells (`"2026-12-28"` is that day,
+    like an unquoted date). Anything else is left for validation to judge."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return value  # validation says what is wrong with it
+    if isinstance(value, (datetime, date)) and not YEARS[0] <= value.year <= YEARS[1]:
+        return value  # left as it is: the field's own check names it (adding a day could overflow)
     if isinstance(value, datetime):
         return value.replace(tzinfo=zone) if value.tzinfo is None else value
     if isinstance(value, date):
@@ -143,6 +169,13 @@ class RotationOverride(BaseModel):
         # an override made on its own has only UTC to go by, like every other time here.
         return localize_override(data, UTC)
 
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _within_years(cls, value: Any) -> Any:
+        if isinstance(value, (datetime, date)):
+            check_year(value)
+        return value
+
     @field_validator("from_", "to")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
@@ -187,7 +220,7 @@ class Rotation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: datetime
-    shift_days: int = Field(default=7, ge=1)
+    shift_days: int = Field(default=7, ge=1, le=3650)
     people: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
     handover: time | None = None
@@ -211,6 +244,13 @@ class Rotation(BaseModel):
         if isinstance(data.get("overrides"), list):
             data["overrides"] = [localize_override(entry, zone) for entry in data["overrides"]]
         return data
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_within_years(cls, value: Any) -> Any:
+        if isinstance(value, (datetime, date)):
+            check_year(value)
+        return value
 
     @field_validator("start")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,11 +177,7 @@ class IncidentService:
         return updated
 
     def assign_ic(self, incident_id: int, person_id: str, note: str = "") -> Incident:
-        person_id = clean_line(person_id).strip()
-        if not person_id:
-            raise RuleViolation("name the new Incident Commander (a roster id)")
-        if self.config.people and not self.config.person(person_id):
-            raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
+        person_id = self._roster_person(person_id, "new Incident Commander")
         with self.db.write():
             incident = self.incidents.get(incident_id)
             if incident.ic == person_id:
@@ -231,11 +228,16 @@ class IncidentService:
     # -- helpers -----------------------------------------------------------------------------
 
     def _roster_person(self, person_id: str, role_name: str) -> str:
+        """A person for a role: on the roster when there is one; without one (a workspace that
+        has not written its `[[people]]` yet), a handle shaped like a roster id."""
         person_id = clean_line(person_id).strip()
         if not person_id:
             raise RuleViolation(f"name the {role_name} (a roster id)")
         if self.config.people and not self.config.person(person_id):
             raise RuleViolation(f"{person_id!r} is not on the roster; known: {self._roster_ids()}")
+        if not self.config.people and not ROSTER_ID.fullmatch(person_id):
+            raise RuleViolation(f"{person_id[:40]!r} is not a handle: use lowercase letters, digits, '.', '_' "
+                                "and '-' (the roster has nobody yet: add [[people]] to oncall.toml)")
         return person_id
 
     def _touch(self, incident: Incident) -> Incident:
@@ -286,6 +288,8 @@ class IncidentService:
     def _roster_ids(self) -> str:
         return ", ".join(p.id for p in self.config.people)
 
+
+ROSTER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # the shape of a roster id (`Person.id`)
 
 # The activity of the RACI chart that moving to a status is: the people Informed of it are told.
 STATUS_ACTIVITY = {

@@ -37,12 +37,12 @@ class QueueFilter:
 
     def describe(self) -> str:
         parts = []
+        if self.person:  # first: on a narrow terminal the end of the line is what gets cut
+            parts.append(f"mine ({self.person})")
         if self.statuses:
             parts.append("status " + "/".join(sorted(s.value for s in self.statuses)))
         if self.severities:
             parts.append("severity " + "/".join(sorted(s.value for s in self.severities)))
-        if self.person:
-            parts.append(f"where {self.person} has a role")
         if self.text.strip():
             parts.append(f"matching “{self.text.strip()}”")
         return ", ".join(parts) if parts else "all incidents"

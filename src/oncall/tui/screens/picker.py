@@ -24,6 +24,13 @@ from oncall.tui.screens.saving import attempt
 class PickScreen(ModalScreen[tuple[str, str] | None]):
     """Dismisses with (value, note) once saved, or None."""
 
+    # The list scrolls within the form, so the note and the buttons stay on an 80×24 screen
+    # however long the roster is.
+    DEFAULT_CSS = """
+    PickScreen #choices { height: auto; max-height: 10; }
+    PickScreen.-short #choices { max-height: 6; }
+    """
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="pick.cancel"),
         Binding("up", "move(-1)", "Up", show=False, priority=True),

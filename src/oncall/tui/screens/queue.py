@@ -114,7 +114,7 @@ class QueueScreen(Screen):
             select_id = table.current.id
         flt = self._filter()
         table.empty_text = (
-            f"No incidents: {flt.describe()}. Press x to clear the filters."
+            f"No incidents (x clears the filters): {flt.describe()}."
             if flt != QueueFilter() else "No incidents yet. Press d to declare one."
         )
         # Typing a search paints the first rows at once and counts right after.
