@@ -11,7 +11,9 @@ Measures, in one run on this machine:
 4. the incident screen with 5,000 timeline events, at 80×24 and 160×50: opening it and switching
    its tabs (bench_incident.py, issue 14);
 5. the same incident while another process writes to it: typing a note, and repainting an outside
-   change (bench_typing.py, issue 18).
+   change (bench_typing.py, issue 18);
+6. 500 runbooks: the start against none, and the Runbooks tab's suggestions (bench_runbooks.py,
+   issue 9).
 
 Run: `make bench` (or `.venv/bin/python benchmarks/bench_console.py [--incidents N] [--runs N]`).
 """
@@ -32,6 +34,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 import bench_incident  # noqa: E402
+import bench_runbooks  # noqa: E402
 import bench_typing  # noqa: E402
 from search_latency import measure  # noqa: E402
 
@@ -123,7 +126,8 @@ def main() -> int:
 
         incident_ok = bench_incident.run(5_000, 7, Path(scratch), env)
         typing_ok = bench_typing.run(5_000, Path(scratch), env)
-        ok = ok and incident_ok and typing_ok
+        runbooks_ok = bench_runbooks.run(500, args.runs, Path(scratch), env)
+        ok = ok and incident_ok and typing_ok and runbooks_ok
         print("all bars met" if ok else "SOME BARS NOT MET")
         return 0 if ok else 1
 

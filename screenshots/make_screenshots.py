@@ -87,6 +87,8 @@ SCENES = {
     "incident-roles": (["enter", "3"], SIZE),
     "incident-raci": (["enter", "4"], SIZE),
     "people": (["P"], SIZE),
+    "incident-runbooks": (["enter", "5"], SIZE),
+    "runbook": (["enter", "5", "enter", "d"], SIZE),
     "declare": (["d", *"Signups flat since 06:00"], SIZE),
     "sync": (["S"], SIZE),
     "queue-80x24": ([], NARROW),

@@ -81,3 +81,13 @@ def test_incident_raci(snap_compare, demo_app, size):
 @sizes
 def test_people(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=after("P"))
+
+
+@sizes
+def test_incident_runbooks(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "5"))
+
+
+@sizes
+def test_runbook_viewer(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "5", "enter", "d"))

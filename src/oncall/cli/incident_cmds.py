@@ -147,9 +147,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         holders = service.roles(args.id)
         if args.json:
             from oncall.cli.role_cmds import raci_json, roles_json
+            from oncall.cli.runbook_work_cmds import runbooks_json
 
             print_json({"incident": _incident_json(incident), "roles": roles_json(holders, service.config),
                         "raci": raci_json(holders, service.raci, service.config),
+                        **runbooks_json(service, args.id, args),
                         "timeline": [_event_json(e) for e in events]})
             return 0
         from oncall.cli.role_cmds import roles_lines

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from oncall.demo.warehouse import ensure_warehouse
 from oncall.store.db import open_database
 from oncall.workspace.paths import CONFIG_NAME, data_dir, glance
 
@@ -31,7 +32,37 @@ def copy_demo_config(target: Path) -> bool:
         return False
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(bundled_demo(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        (target / ".demo-files").write_text(_signature(bundled_demo()), "utf-8")
+    except OSError:
+        pass
     return True
+
+
+def refresh_demo_files(root: Path) -> bool:
+    """Bring a demo copied by an older oncall up to this one's files (its oncall.toml, the
+    runbooks), keeping its database: the demo's files are the package's, not the user's. A stamp
+    of what was copied makes this one comparison on every later start."""
+    bundled = bundled_demo()
+    stamp = root / ".demo-files"
+    signature = _signature(bundled)
+    try:
+        if stamp.read_text("utf-8") == signature:
+            return False
+    except OSError:
+        pass
+    shutil.copytree(bundled, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        stamp.write_text(signature, "utf-8")
+    except OSError:
+        pass  # a read-only data directory: it copies again next time, which is harmless
+    return True
+
+
+def _signature(folder: Path) -> str:
+    """Names and sizes of the bundled demo's files: changes whenever a release changes them."""
+    return "\n".join(f"{path.relative_to(folder)} {path.stat().st_size}"
+                      for path in sorted(folder.rglob("*")) if path.is_file() and "__pycache__" not in path.parts)
 
 
 def ensure_demo_root(now: datetime) -> Path:
@@ -40,7 +71,9 @@ def ensure_demo_root(now: datetime) -> Path:
     Once seeded this reads no config (the console's start-up path stays free of pydantic).
     """
     root = demo_root()
-    copy_demo_config(root)
+    if not copy_demo_config(root):
+        refresh_demo_files(root)
+    ensure_warehouse(root / "warehouse.sqlite", now)  # what the runbooks' evidence queries read
     database = open_database(glance(root).database_path)
     try:
         # Check and seed under one write lock: two first runs at once (the console and a

@@ -31,6 +31,9 @@ class Asset(BaseModel):
     criticality: Criticality = Criticality.MEDIUM
     upstream: list[str] = Field(default_factory=list)
     description: str = ""
+    # The table's name in its data source, for runbook evidence (`:table`, `{table}`); empty means
+    # the id with `-` replaced by `_` (stg-ad-spend: stg_ad_spend).
+    table: str = ""
 
 
 def downstream_of(asset_id: str, assets: list[Asset]) -> list[Asset]:

@@ -26,6 +26,12 @@ class EventKind(str, Enum):
     CLOSE_OVERRIDE = "close_override"
     ROLE_ASSIGNED = "role_assigned"  # an SME added, the Lead or PM given (or handed on)
     ROLE_REMOVED = "role_removed"
+    RUNBOOK_ATTACHED = "runbook_attached"
+    RUNBOOK_STEP = "runbook_step"  # a step done, skipped (with why), reopened, or a note on it
+    EVIDENCE_GATHERED = "evidence_gathered"  # what ran, its output, exit status and duration
+    EVIDENCE_SHARED = "evidence_shared"  # the IC chose to send gathered evidence to Jira
+    RUNBOOK_FINISHED = "runbook_finished"  # every step done or skipped: a summary
+    TAGS_CHANGED = "tags_changed"  # the failure tags runbooks are suggested by
 
 
 def _text_only(clean: Callable[[str], str]) -> BeforeValidator:

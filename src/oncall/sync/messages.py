@@ -32,7 +32,21 @@ KIND_LABEL = {
     EventKind.CLOSE_OVERRIDE: "Closed early",
     EventKind.ROLE_ASSIGNED: "Role",
     EventKind.ROLE_REMOVED: "Role removed",
+    EventKind.RUNBOOK_ATTACHED: "Runbook",
+    EventKind.RUNBOOK_STEP: "Runbook step",
+    EventKind.EVIDENCE_GATHERED: "Evidence",
+    EventKind.EVIDENCE_SHARED: "Evidence",
+    EventKind.RUNBOOK_FINISHED: "Runbook finished",
+    EventKind.TAGS_CHANGED: "Tags",
 }
+
+# Runbook work the team sees in Jira: attaching, finishing (with its summary), and evidence the IC
+# chose to share. Step-by-step progress and evidence not shared stay on the timeline; none of it
+# reaches Slack.
+RUNBOOK_TO_JIRA = frozenset({EventKind.RUNBOOK_ATTACHED, EventKind.RUNBOOK_FINISHED, EventKind.EVIDENCE_SHARED})
+RUNBOOK_KINDS = RUNBOOK_TO_JIRA | {EventKind.RUNBOOK_STEP, EventKind.EVIDENCE_GATHERED, EventKind.TAGS_CHANGED}
+# Shared evidence is capped in the comment (Jira refuses comments over 32,767 characters).
+JIRA_EVIDENCE_CHARS = 20_000
 
 # The roles the parent message lists besides the IC (who has a line of its own), in this order.
 PARENT_ROLES = (Role.SME, Role.LEAD, Role.PM)
@@ -88,6 +102,8 @@ def status_after(event: TimelineEvent) -> str:
 def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", drill: bool = False) -> list[str]:
     """`assignee`: the account the issue goes to (`assignee_account`), '' to leave it alone."""
     mapped = status_after(event) in config.transitions
+    if event.kind in RUNBOOK_KINDS:
+        return ["comment"] if event.kind in RUNBOOK_TO_JIRA else []
     if event.kind is EventKind.DECLARED:  # a new issue starts in the workflow's first status
         steps = ["transition"] if mapped else []
         # The people Informed of the declaration are listed in a comment of its own.
@@ -104,6 +120,8 @@ def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", dri
 
 
 def slack_steps(event: TimelineEvent) -> list[str]:
+    if event.kind in RUNBOOK_KINDS:  # runbook work is for the people doing it, not the channel
+        return []
     if event.kind is EventKind.DECLARED:  # the parent message says it; a reply tells the Informed
         return ["reply"] if informed(event) else []
     if event.data.get("source") == "jira":  # a status set in Jira: the incident message shows it
@@ -174,6 +192,12 @@ def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, dri
     told = informed(event, drill)
     if told:
         text += "\n*Informed:* " + ", ".join(_name(person_id, roster) for person_id in told)
+    if event.kind is EventKind.EVIDENCE_SHARED:
+        output = str(event.data.get("output") or "")
+        if len(output) > JIRA_EVIDENCE_CHARS:
+            output = output[:JIRA_EVIDENCE_CHARS] + "\n… cut for Jira (the whole output is on the incident's timeline)"
+        ran = str(event.data.get("ran") or "")
+        text += f"\n{{noformat}}{ran}{{noformat}}\n{{noformat}}{output.replace('{noformat}', '{ noformat}')}{{noformat}}"
     return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
 
 

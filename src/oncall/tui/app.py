@@ -33,6 +33,7 @@ POLL_SECONDS = 0.5
 CONSOLE_BUSY_TIMEOUT_MS = 1_000
 BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
+RUNBOOKS_AFTER_SECONDS = 1.0
 
 
 SYNC_STATE_TEXT = {
@@ -87,6 +88,9 @@ class OncallApp(App):
             self.notify(str(problem), title="Workspace problem", severity="warning", timeout=30, markup=False)
         self.take_daily_backup()
         self.set_interval(BACKUP_CHECK_SECONDS, self.take_daily_backup)
+        # Once the first screen is up and the first keys are answered: parsing hundreds of runbooks
+        # in a thread would otherwise slow both.
+        self.set_timer(RUNBOOKS_AFTER_SECONDS, self.read_runbooks)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -102,6 +106,17 @@ class OncallApp(App):
         # stays flat (reference counting frees nearly everything; only cycles wait longer).
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    @work(thread=True, exclusive=True, group="runbooks", exit_on_error=False)
+    def read_runbooks(self) -> None:
+        """Read the workspace's runbooks once the queue is on screen, so the first incident opened
+        has its suggestions at once; a broken file is reported, and the others are used."""
+        library = self.session.runbook_library()
+        if library.broken:
+            names = ", ".join(path.name for path, _ in library.broken[:3]) + (" …" if len(library.broken) > 3 else "")
+            self.call_from_thread(self.notify, f"{len(library.broken)} runbook(s) could not be read: {names}. "
+                                  "The others work; `oncall runbooks check` says what is wrong.",
+                                  title="Runbooks", severity="warning", timeout=15, markup=False)
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def take_daily_backup(self) -> None:

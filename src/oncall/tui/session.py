@@ -13,6 +13,8 @@ after its first paint, so the queue is on screen before the config is.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,8 +26,14 @@ from oncall.store.db import Database, open_database
 from oncall.store.queue import QueueFilter, QueueReader, QueueRow
 from oncall.workspace.paths import current_actor
 
+# How long the runbooks folder is taken as unchanged after a look (a stat of every file): an edit
+# shows within this long.
+LIBRARY_CHECK_SECONDS = 1.0
+
 if TYPE_CHECKING:
     from oncall.service.incidents import IncidentService
+    from oncall.service.runbooks import RunbookService
+    from oncall.workspace.runbooks import RunbookLibrary
     from oncall.store.timeline import TimelineRow
     from oncall.workspace.config import Config
     from oncall.workspace.loader import Workspace
@@ -57,6 +65,9 @@ class Session:
         self._workspace = workspace
         self._seen_version = database.data_version()
         self._reader: Database | None = None
+        self._library: "RunbookLibrary | None" = None
+        self._library_lock = threading.Lock()
+        self._library_checked = 0.0
 
     @property
     def loaded(self) -> bool:
@@ -88,6 +99,29 @@ class Session:
         from oncall.store.timeline import TimelineRepository
 
         return TimelineRepository(self.database).latest_rows(incident_id, limit)
+
+    @cached_property
+    def runbook_service(self) -> "RunbookService":
+        from oncall.service.runbooks import RunbookService
+
+        return RunbookService(self.database, self.clock, current_actor())
+
+    def runbook_library(self, if_current: bool = False) -> "RunbookLibrary | None":
+        """The workspace's runbooks, read again when a file under `runbooks/` was added, removed
+        or edited (a stat of each file: a few ms for 500); thread-safe. With `if_current`, only
+        one already read and still current, else None (the caller reads it in a worker)."""
+        from oncall.workspace.runbooks import load_library
+
+        folder = self.root / "runbooks"
+        with self._library_lock:
+            library = self._library
+            fresh = library is not None and time.monotonic() - self._library_checked < LIBRARY_CHECK_SECONDS
+            if not fresh and (library is None or library.signature() != _folder_signature(folder)):
+                if if_current:
+                    return None
+                library = self._library = load_library(folder, {s.name for s in self.config.sources})
+            self._library_checked = time.monotonic()
+            return library
 
     def events_after(self, incident_id: int, after_id: int) -> "list[TimelineRow]":
         """The events added since `after_id`, oldest first: what an open incident screen appends."""
@@ -123,3 +157,9 @@ class Session:
             self._seen_version = version
             return True
         return False
+
+
+def _folder_signature(folder: Path) -> tuple:
+    from oncall.workspace.runbooks import folder_signature
+
+    return folder_signature(folder)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from oncall.domain.asset import Asset
 from oncall.domain.raci import DEFAULT_CHART, RaciChart, parse_raci
 from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
+from oncall.domain.sources import Source
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
 
@@ -38,6 +39,7 @@ class Config(BaseModel):
     people: list[Person] = Field(default_factory=list)
     rotation: Rotation | None = None
     assets: list[Asset] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)  # SQLite and DuckDB files runbook evidence may query
     jira: JiraConfig | None = None
     slack: SlackConfig | None = None
     raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
@@ -47,6 +49,9 @@ class Config(BaseModel):
 
     def asset(self, asset_id: str) -> Asset | None:
         return next((a for a in self.assets if a.id == asset_id), None)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "jira": JiraConfig,
     "slack": SlackConfig,
 }
-_LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset}
+_LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset, "sources": Source}
 
 
 def load_config(path: Path) -> tuple[Config, list[ConfigProblem]]:
@@ -209,6 +214,14 @@ def _cross_checks(config: Config, path: Path, locator: "_Locator",
                 line = locator.entry_with_id(kind, item_id, occurrence=seen[item_id])
                 problems.append(ConfigProblem(path, line, kind, f"id {item_id!r} appears twice"))
             seen[item_id] = seen.get(item_id, 0) + 1
+    named: dict[str, int] = {}
+    for source in config.sources:
+        if source.name in named:
+            # Evidence naming it would be ambiguous: the first entry is the one used.
+            line = locator.entry_with_key("sources", "name", source.name, occurrence=named[source.name])
+            problems.append(ConfigProblem(path, line, "sources", f"name {source.name!r} appears twice; "
+                                                                 "the first entry is used"))
+        named[source.name] = named.get(source.name, 0) + 1
     if config.rotation:
         rotation = locator.section("rotation")
         for person_id in config.rotation.people:
@@ -299,7 +312,11 @@ class _Locator:
 
     def entry_with_id(self, key: str, item_id: str, occurrence: int = 0) -> int | None:
         """The `id = ...` line of the `[[key]]` entry with that id (the nth one, if repeated)."""
-        pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(item_id)}[\"']")
+        return self.entry_with_key(key, "id", item_id, occurrence)
+
+    def entry_with_key(self, key: str, field: str, item_id: str, occurrence: int = 0) -> int | None:
+        """The `field = ...` line of the `[[key]]` entry where it is `item_id` (the nth, if repeated)."""
+        pattern = re.compile(rf"^\s*{re.escape(field)}\s*=\s*[\"']{re.escape(item_id)}[\"']")
         found = [
             n for start in self._entries(key) for n in self._table_body(start) if pattern.match(self.lines[n - 1])
         ]

@@ -52,6 +52,16 @@ name = "My data team"
 # owner = "ana"
 # criticality = "high"
 # upstream = []
+# table = "analytics.orders"      # its name in the warehouse, if not the id with - as _ (orders_table)
+
+# ---- Data sources for runbook evidence: SQLite and DuckDB files, opened read-only ----
+# ---- A runbook's ```evidence block names one with `source:` (runbooks/README.md)   ----
+# ---- Reach a warehouse (Snowflake, BigQuery, …) with its own CLI, as a command     ----
+# [[sources]]
+# name = "warehouse"
+# kind = "duckdb"                 # or "sqlite"
+# path = "data/warehouse.duckdb"  # relative to this folder
+# description = "Nightly extract of the analytics schema"
 
 # ---- Sync (optional; without these the console works fully offline) ----
 # [jira]

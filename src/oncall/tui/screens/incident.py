@@ -26,10 +26,12 @@ from oncall.store.timeline import TimelineRow
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import ChoiceScreen, TextScreen
 from oncall.tui.screens.picker import PickScreen
+from oncall.tui.screens.saving import attempt
 from oncall.tui.tabs.base import IncidentTab
 from oncall.tui.tabs.overview import OverviewTab
 from oncall.tui.tabs.raci_tab import RaciTab
 from oncall.tui.tabs.roles_tab import RolesTab
+from oncall.tui.tabs.runbooks_tab import ATTACHED, SUGGESTED, RunbooksTab
 from oncall.tui.tabs.timeline_tab import TimelineTab
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.incident_header import IncidentHeader
@@ -41,6 +43,7 @@ AGE_REFRESH_SECONDS = 5  # "declared 5s ago" must not stay 5s
 # The newest events read with the first paint: enough to fill the Timeline tab at 160×50, so the
 # tab has its lines at once even before the older ones have been read.
 FIRST_READ = 60
+SUGGESTIONS = 10  # the best-fitting runbooks the Runbooks tab lists (the rest: narrow by tags)
 
 STATUS_HINTS = {
     Status.INVESTIGATING: "investigating: we are looking for the cause",
@@ -65,6 +68,7 @@ class IncidentScreen(Screen):
         Binding("2", "show_tab('timeline')", "Timeline", id="incident.tab.timeline", group=TABS),
         Binding("3", "show_tab('roles')", "Roles", id="incident.tab.roles", group=TABS),
         Binding("4", "show_tab('raci')", "RACI", id="incident.tab.raci", group=TABS),
+        Binding("5", "show_tab('runbooks')", "Runbooks", id="incident.tab.runbooks", group=TABS),
         Binding("tab", "next_tab(1)", "Next tab", show=False, id="incident.tab.next"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False, id="incident.tab.previous"),
         Binding("s", "status", "Status", id="incident.status"),
@@ -81,6 +85,7 @@ class IncidentScreen(Screen):
         self.events: list[TimelineRow] = []
         self.whole = False
         self._read_once = False
+        self._gone = False
         self.roles = RoleHolders()
 
     @property
@@ -88,7 +93,7 @@ class IncidentScreen(Screen):
         return self.app.session
 
     def compose(self) -> ComposeResult:
-        tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab()]  # a tab arrives with its capability
+        tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab(), RunbooksTab()]  # each with its capability
         yield IncidentHeader(id="incident-header")
         yield TabStrip([(tab.id or "", tab.label) for tab in tabs], id="tab-strip")
         for tab in tabs[1:]:
@@ -126,6 +131,8 @@ class IncidentScreen(Screen):
             tab.display = tab.id == tab_id
         self.query_one(TabStrip).active = tab_id
         self.query_one(f"#{tab_id}").focus()
+        if tab_id == "runbooks":  # filled when the incident opened: shown at once, then brought up to date
+            self.call_after_refresh(self._show_runbooks)
 
     def action_next_tab(self, step: int) -> None:
         tabs = self.tabs
@@ -143,18 +150,26 @@ class IncidentScreen(Screen):
         try:
             incident = self.session.service.get(self.incident_id)
         except LookupError:
-            self.notify(f"INC-{self.incident_id} is no longer in this workspace", severity="error")
-            self.app.pop_screen()
+            if not self._gone:
+                self._gone = True
+                self.notify(f"INC-{self.incident_id} is no longer in this workspace", severity="error")
+            if self.is_active:  # under a form, the form stays with its text (its save says why it fails)
+                self.app.pop_screen()
             return
+        if self.incident is not None and _another_incident(self.incident, incident):
+            self._start_again()  # the id now names another incident (`oncall demo remove`, then generate)
         self.incident = incident
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(incident, self.session.config, now)
         self.query_one(OverviewTab).show_incident(incident, self.session.config, now)
         self._show_roles()
+        if self.query_one(RunbooksTab).display:
+            self._show_runbooks()
         if self._read_once:
             new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)
         else:
             self._read_once = True
+            self.call_after_refresh(self._show_runbooks)  # ready before anyone presses 5
             new = self.session.latest_events(self.incident_id, FIRST_READ)
             if len(new) < FIRST_READ:
                 self.whole = True  # that was all of them
@@ -180,6 +195,88 @@ class IncidentScreen(Screen):
                                             service.role_store.open_load(holders.people))
         self.query_one(RaciTab).show_chart(service.raci, holders, config, service.actor)
 
+    def _show_runbooks(self) -> None:
+        """The Runbooks tab's lists: at once when the library is read and unchanged (a stat of each
+        file), else after reading it in a worker (the first time, or after an edit)."""
+        library = self.session.runbook_library(if_current=True)
+        if library is None:
+            self._read_runbooks()
+        else:
+            self.query_one(RunbooksTab).show(*self._runbook_lines(library))
+
+    @work(thread=True, exclusive=True, group="incident-runbooks", exit_on_error=False)
+    def _read_runbooks(self) -> None:
+        lines = self._runbook_lines(self.session.runbook_library())
+        self.app.call_from_thread(self.query_one(RunbooksTab).show, *lines)
+
+    def _runbook_lines(self, library) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+        """What the tab shows: the tags, the attached runbooks with their progress, the best few
+        that fit, and the broken files."""
+        session = self.session
+        service = session.runbook_service
+        incident = session.service.get(self.incident_id)
+        tags = service.tags(self.incident_id)
+        attached = service.attached(self.incident_id)
+        lines = []
+        for entry in attached:
+            runbook = library.get(entry.runbook_id)
+            if runbook is None:
+                lines.append((entry.runbook_id, f"  {entry.title}: its file is gone from runbooks/"))
+                continue
+            done = sum(1 for step in runbook.steps if entry.state_of(step.number) == "done")
+            skipped = sum(1 for step in runbook.steps if entry.state_of(step.number) == "skipped")
+            state = "finished" if entry.finished_at else f"{done}/{len(runbook.steps)} done" + (
+                f", {skipped} skipped" if skipped else "")
+            lines.append((runbook.id, f"  {runbook.title}  ·  {state}"))
+        taken = {entry.runbook_id for entry in attached}
+        config = session.config
+        fitting = [(runbook, why) for runbook, why in library.suggest(config.asset(incident.asset), set(tags),
+                                                                      config.assets)
+                   if runbook.id not in taken]
+        suggested = [(runbook.id, f"  {runbook.title}  ·  {why}") for runbook, why in fitting[:SUGGESTIONS]]
+        broken = [f"{path.name}: {problems[0].message}" + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+                  for path, problems in library.broken]
+        if len(fitting) > SUGGESTIONS:
+            suggested.append(("", f"  … {len(fitting) - SUGGESTIONS} more fit: tags (t) narrow them down"))
+        return tags, lines, suggested, broken
+
+    @on(RunbooksTab.Chosen)
+    def _runbook_chosen(self, event: RunbooksTab.Chosen) -> None:
+        from oncall.tui.screens.runbook_viewer import RunbookScreen
+
+        if event.value.startswith(SUGGESTED):
+            runbook_id = event.value.removeprefix(SUGGESTED)
+            runbook = self.session.runbook_library().get(runbook_id)
+            if runbook is None:
+                self.notify(f"{runbook_id} is no longer in the workspace's runbooks", severity="error", markup=False)
+                return
+            saved = attempt(lambda _: self.session.runbook_service.attach(self.incident_id, runbook), None)
+            if saved.problem:
+                self.notify(saved.problem, severity="warning", markup=False)
+                return
+            self.app.read_sync_state()
+        else:
+            runbook_id = event.value.removeprefix(ATTACHED)
+        self.app.push_screen(RunbookScreen(self.incident_id, runbook_id))
+
+    def action_tags(self) -> None:
+        service = self.session.runbook_service
+        current = " ".join(service.tags(self.incident_id))
+        self.app.push_screen(
+            TextScreen("Failure tags (space or comma between): third-party-api, stale-table, bad-file, …",
+                       current, placeholder="e.g. stale-table silent-failure", required=False,
+                       save=lambda text: service.set_tags(self.incident_id, text)),
+            lambda text: text is not None and self._saved("tags updated"),
+        )
+
+    def _start_again(self) -> None:
+        """Forget what was read: the next read is a first read."""
+        self.workers.cancel_group(self, "incident-timeline")
+        self.events = []
+        self.whole = False
+        self._read_once = False
+        self.query_one(TimelineTab).show([])
+
     def _timeline_views(self) -> list[TimelineView]:
         return [self.query_one(TimelineTab), self.query_one(OverviewTab).latest]
 
@@ -199,6 +296,10 @@ class IncidentScreen(Screen):
         self._show_latest()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "incident-runbooks" and event.state is WorkerState.ERROR:
+            event.stop()
+            self.query_one("#runbooks-tags").update(f"Could not read the runbooks: {event.worker.error}")
+            return
         if event.worker.group == "incident-timeline" and event.state is WorkerState.ERROR:
             event.stop()  # say it here, where the timeline is missing
             message = f"Could not read the timeline: {event.worker.error}"
@@ -337,3 +438,9 @@ class IncidentScreen(Screen):
         self.notify(f"{self.incident.ref} {done}", markup=False)
         self._load()
         self.app.read_sync_state()  # the change is waiting in the outbox
+
+
+def _another_incident(before: Incident, now: Incident) -> bool:
+    """True when the id names a different incident than the one shown (synthetic history removed
+    and made again reuses ids): it was detected at another moment."""
+    return before.detected_at != now.detected_at

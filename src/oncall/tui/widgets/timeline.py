@@ -38,6 +38,14 @@ KIND_LABEL = {
     EventKind.IC_ASSIGNED: "IC",
     EventKind.STARTED_AT_CHANGED: "started",
     EventKind.CLOSE_OVERRIDE: "override",
+    EventKind.ROLE_ASSIGNED: "role",
+    EventKind.ROLE_REMOVED: "role",
+    EventKind.RUNBOOK_ATTACHED: "runbook",
+    EventKind.RUNBOOK_STEP: "step",
+    EventKind.EVIDENCE_GATHERED: "evidence",
+    EventKind.EVIDENCE_SHARED: "shared",
+    EventKind.RUNBOOK_FINISHED: "runbook",
+    EventKind.TAGS_CHANGED: "tags",
 }
 TIME_WIDTH, ACTOR_WIDTH, KIND_WIDTH = 12, 9, 9
 PREFIX = TIME_WIDTH + 1 + ACTOR_WIDTH + 1 + KIND_WIDTH + 1  # where the text starts
@@ -147,13 +155,15 @@ class TimelineView(ScrollView, can_focus=True):
         self._follow = True  # scroll to the newest line at the next layout
         self._at_end = True  # the reader was at the newest line (kept across resizes)
         self._keep: tuple[int, int] | None = None  # (event counted from the end, line in it) to stay on
+        self._top_after_layout = False  # the reader moved up before the first layout
 
     # -- data ---------------------------------------------------------------------------------
 
     def show(self, events: Sequence[TimelineLine]) -> None:
         """Show these events instead. A reader at the newest line stays there; one reading further up
         stays on the same event, counted from the end (older events arriving above keep it put)."""
-        if self.events and not (self._follow or self._at_end) and self._starts:
+        if self.events and not (self._follow or self._at_end) and self._starts and self.scroll_y > 0:
+            # (a reader at the very top, who pressed home, stays at the top: on the oldest event)
             top = int(self.scroll_y)
             index = max(bisect_right(self._starts, top) - 1, 0)
             self._keep = (len(self.events) - index, top - self._starts[index])
@@ -239,6 +249,11 @@ class TimelineView(ScrollView, can_focus=True):
                 line += len(lines) + (1 if self._narrow(width) else 0)
             self._breaks, self._starts, self._line_count = breaks, starts, line
         self.virtual_size = Size(width, max(self._line_count, 1 if self.placeholder else 0))
+        if self._top_after_layout:
+            self._top_after_layout = False
+            self._at_end = False
+            self.scroll_to(y=0, animate=False, force=True, immediate=True)
+            return
         if self._keep is not None:
             from_end, within = self._keep
             self._keep = None
@@ -250,6 +265,27 @@ class TimelineView(ScrollView, can_focus=True):
             self._follow = False
             self.scroll_to(y=max(self._line_count - self.scrollable_content_region.height, 0),
                            animate=False, force=True, immediate=True)  # force: before the scrollbar is shown
+
+    # A key that moves the reader, pressed before the view was first laid out (`2` then `home`
+    # typed at once), must not be undone by that first layout scrolling to the newest line.
+    def action_scroll_home(self) -> None:
+        self._moved_by_reader()
+        super().action_scroll_home()
+
+    def action_page_up(self) -> None:
+        self._moved_by_reader()
+        super().action_page_up()
+
+    def action_scroll_up(self) -> None:
+        self._moved_by_reader()
+        super().action_scroll_up()
+
+    def _moved_by_reader(self) -> None:
+        if self._width < 0 and self._follow:
+            self._follow = False
+            self._at_end = False
+            self._keep = None
+            self._top_after_layout = True
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -1,0 +1,100 @@
+"""The Runbooks tab: the runbooks attached to this incident with their progress, the ones that fit
+it (its asset, the asset's kind, the failure tags the IC gives it), and the broken files.
+
+`enter` on an attached runbook opens it step by step (`screens/runbook_viewer.py`); on a
+suggestion it attaches it and opens it. `t` sets the incident's failure tags.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from oncall.tui.tabs.base import IncidentTab
+
+ATTACHED, SUGGESTED = "open:", "attach:"
+
+
+class RunbookList(OptionList):
+    """The tab's list; it is what takes the focus when the tab comes to the front."""
+
+
+class RunbooksTab(IncidentTab, Vertical):
+    TAB_KEY = "5"
+    TAB_NAME = "Runbooks"
+    BINDINGS = [
+        Binding("enter", "choose", "Open / attach", id="runbooks.open", show=True),
+        Binding("t", "screen.tags", "Tags", id="runbooks.tags",
+                tooltip="The failure tags runbooks are suggested by (key: t)"),
+    ]
+    can_focus = True
+
+    class Chosen(Message):
+        def __init__(self, value: str) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self) -> None:
+        super().__init__(id="runbooks")
+        self._key: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Reading the runbooks…", id="runbooks-tags", markup=False)
+        yield RunbookList(id="runbook-list")
+
+    def on_focus(self) -> None:
+        self.query_one(RunbookList).focus()
+
+    def show(self, tags: list[str], attached: list[tuple[str, str]], suggested: list[tuple[str, str]],
+             broken: list[str]) -> None:
+        """attached: (runbook id, line); suggested: (runbook id, line); broken: lines."""
+        key = (tuple(tags), tuple(attached), tuple(suggested), tuple(broken))
+        if key == self._key:
+            return
+        self._key = key
+        self.query_one("#runbooks-tags", Static).update(
+            "tags: " + (", ".join(tags) if tags else "none yet (t): they make the suggestions sharper")
+            + "  ·  enter opens or attaches the runbook under the cursor")
+        options = self.query_one(RunbookList)
+        highlighted = options.highlighted_option.id if options.highlighted_option else None
+        options.clear_options()
+        items: list[Option | None] = []
+        items.append(Option("Attached", disabled=True))
+        items.extend(Option(line, id=ATTACHED + runbook_id) for runbook_id, line in attached)
+        if not attached:
+            items.append(Option("  none yet: choose one below and press enter", disabled=True))
+        items.append(Option("Suggested for this incident", disabled=True))
+        items.extend(Option(line, id=SUGGESTED + runbook_id) if runbook_id else Option(line, disabled=True)
+                     for runbook_id, line in suggested)
+        if not suggested:
+            items.append(Option("  nothing fits: add runbooks to the workspace's runbooks/ folder", disabled=True))
+        if broken:
+            items.append(Option("Broken (oncall runbooks check says more)", disabled=True))
+            items.extend(Option("  " + line, disabled=True) for line in broken)
+        options.add_options(items)
+        # After the list has taken its new options in (it highlights the first, a heading, itself).
+        self.call_after_refresh(self._highlight, highlighted)
+
+    def _highlight(self, wanted: str | None) -> None:
+        options = self.query_one(RunbookList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        index = ids.index(wanted) if wanted is not None and wanted in ids else next((i for i, value in enumerate(ids) if value), None)
+        if index is not None:
+            options.highlighted = index
+
+    def action_choose(self) -> None:
+        options = self.query_one(RunbookList)
+        option = options.highlighted_option
+        if option is not None and option.id:
+            self.post_message(self.Chosen(option.id))
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))
