@@ -24,12 +24,13 @@ async def test_queue_columns_drop_as_it_narrows_and_come_back_as_it_widens(demo_
     app = demo_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert columns_shown(app) == ["ID", "SEV", "STATUS", "TITLE", "ASSET", "IC", "AGE", "UPDATED"]
+        assert columns_shown(app) == ["ID", "SEV", "STATUS", "DUE", "TITLE", "ASSET", "IC", "AGE", "UPDATED"]
         assert "cac-dashboard" in first_row(app) and "22m ago" in first_row(app)
 
         await pilot.resize_terminal(*NARROW)
         await pilot.pause()
-        # Least needed first: updated, age, asset; the IC stays, and the title takes the room.
+        # Least needed first: updated, age, asset, the update countdown (the summary line counts the
+        # overdue ones); the IC stays, and the title takes the room.
         assert columns_shown(app) == ["ID", "SEV", "STATUS", "TITLE", "IC"]
         row = first_row(app)
         assert "cac-dashboard" not in row and "ago" not in row
@@ -38,11 +39,11 @@ async def test_queue_columns_drop_as_it_narrows_and_come_back_as_it_widens(demo_
 
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert columns_shown(app) == ["ID", "SEV", "STATUS", "TITLE", "ASSET", "IC"]
+        assert columns_shown(app) == ["ID", "SEV", "STATUS", "DUE", "TITLE", "IC"]
 
         await pilot.resize_terminal(*WIDE)
         await pilot.pause()
-        assert columns_shown(app) == ["ID", "SEV", "STATUS", "TITLE", "ASSET", "IC", "AGE", "UPDATED"]
+        assert columns_shown(app) == ["ID", "SEV", "STATUS", "DUE", "TITLE", "ASSET", "IC", "AGE", "UPDATED"]
         assert "cac-dashboard" in first_row(app) and "22m ago" in first_row(app)
 
 

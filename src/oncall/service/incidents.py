@@ -17,6 +17,8 @@ from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 from oncall.domain.text import clean_block, clean_line
 from oncall.store.db import Database
+from oncall.domain import cadence
+from oncall.store.cadence import CadenceRepository
 from oncall.store.incidents import IncidentRepository
 from oncall.store.roles import RoleRepository
 from oncall.store.timeline import TimelineRepository
@@ -46,6 +48,7 @@ class IncidentService:
         self.incidents = IncidentRepository(database)
         self.timeline = TimelineRepository(database)
         self.role_store = RoleRepository(database)
+        self.cadence = CadenceRepository(database)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -104,6 +107,9 @@ class IncidentService:
                 **self._informed(incident, Activity.DECLARE, RoleHolders(ic=ic)),
             })
             self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
+            assert incident.id is not None
+            self.cadence.set_due(incident.id, cadence.due_when_declared(incident.severity, incident.status, now,
+                                                                        self.config.comms))
         return incident
 
     def change_status(self, incident_id: int, new: Status, reason: str = "") -> Incident:
@@ -128,6 +134,9 @@ class IncidentService:
                 "from": incident.status.value, "to": new.value, "reason": reason.strip(),
                 **self._informed(updated, STATUS_ACTIVITY.get(new, Activity.COMMUNICATE_STATUS)),
             })
+            due, _ = self.cadence.get(incident_id)
+            self.cadence.set_due(incident_id, cadence.due_after_status_change(
+                due, incident.status, new, incident.severity, now, self.config.comms))
             if new is Status.CLOSED and incident.severity in (Severity.SEV1, Severity.SEV2):
                 self._record(updated, EventKind.CLOSE_OVERRIDE,
                              f"closed before the post-mortem was complete: {reason.strip()}",
@@ -144,6 +153,9 @@ class IncidentService:
             self._record(updated, EventKind.SEVERITY_CHANGED,
                          f"{incident.severity.value} → {new.value}: {reason.strip()}",
                          {"from": incident.severity.value, "to": new.value, "reason": reason.strip()})
+            due, last = self.cadence.get(incident_id)
+            self.cadence.set_due(incident_id, cadence.due_after_severity_change(
+                due, last, new, incident.status, self.clock.now(), self.config.comms))
         return updated
 
     def add_note(self, incident_id: int, text: str) -> TimelineEvent:

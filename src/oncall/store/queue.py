@@ -17,7 +17,7 @@ from oncall.domain.text import clean_line
 from oncall.store.db import Database
 
 QUEUE_ORDER = "queue_group, severity_rank, updated_at DESC, id DESC"
-QUEUE_COLUMNS = "id, severity, status, title, asset, ic, detected_at, updated_at, is_drill"
+QUEUE_COLUMNS = "id, severity, status, title, asset, ic, detected_at, updated_at, is_drill, update_due_at"
 ID_BITS = 16_777_215  # the low 24 bits of a queue_search rowid hold (ID_BITS - incident id)
 
 _REF = re.compile(r"^(?:inc-?)?(\d{1,8})$", re.IGNORECASE)
@@ -59,6 +59,7 @@ class QueueRow:
     detected_at: str
     updated_at: str
     is_drill: bool
+    update_due_at: str | None = None  # when the next stakeholder update is due (None: none owed)
 
 
 def fts_query(flt: QueueFilter) -> str | None:
@@ -277,4 +278,12 @@ def _row(row) -> QueueRow:
         detected_at=row["detected_at"],
         updated_at=row["updated_at"],
         is_drill=bool(row["is_drill"]),
+        update_due_at=row["update_due_at"],
     )
+
+
+def overdue_count(database: Database, now: str) -> int:
+    """How many incidents owe a stakeholder update now (one partial-index read)."""
+    return database.conn.execute(
+        "SELECT count(*) FROM incidents WHERE update_due_at IS NOT NULL AND update_due_at <= ? AND NOT is_drill",
+        (now,)).fetchone()[0]

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncall.domain.asset import Asset
+from oncall.domain.cadence import CommsSettings
 from oncall.domain.raci import DEFAULT_CHART, RaciChart, parse_raci
 from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
 from oncall.domain.sources import Source
@@ -43,6 +44,7 @@ class Config(BaseModel):
     jira: JiraConfig | None = None
     slack: SlackConfig | None = None
     raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
+    comms: CommsSettings = Field(default_factory=CommsSettings)  # the update cadence by severity
 
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -82,6 +84,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "rotation": Rotation,
     "jira": JiraConfig,
     "slack": SlackConfig,
+    "comms": CommsSettings,
 }
 _LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset, "sources": Source}
 

@@ -112,7 +112,8 @@ class IncidentScreen(Screen):
         if self.incident is None or self not in self.app.screens_in_sight():
             return  # refreshed when it comes back to the front
         now = self.session.clock.now()
-        self.query_one(IncidentHeader).show(self.incident, self.session.config, now)
+        self.query_one(IncidentHeader).show(self.incident, self.session.config, now,
+                                            self.session.service.cadence.get(self.incident_id)[0])
         self.query_one(OverviewTab).show_incident(self.incident, self.session.config, now)
 
     # -- tabs ---------------------------------------------------------------------------------
@@ -160,7 +161,8 @@ class IncidentScreen(Screen):
             self._start_again()  # the id now names another incident (`oncall demo remove`, then generate)
         self.incident = incident
         now = self.session.clock.now()
-        self.query_one(IncidentHeader).show(incident, self.session.config, now)
+        self.query_one(IncidentHeader).show(incident, self.session.config, now,
+                                            self.session.service.cadence.get(self.incident_id)[0])
         self.query_one(OverviewTab).show_incident(incident, self.session.config, now)
         self._show_roles()
         if self.query_one(RunbooksTab).display:

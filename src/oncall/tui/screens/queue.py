@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
-from oncall.store.queue import QueueFilter
+from oncall.domain.clock import to_text
+from oncall.store.queue import QueueFilter, overdue_count
 from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.queue_table import QueueTable, header_text
@@ -136,7 +137,9 @@ class QueueScreen(Screen):
         else:
             on_call_text = "no on-call rotation" if self.session.loaded else ""
         shown = "counting…" if table.counting else f"{table.total:,} shown"
-        parts = [flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
+        overdue = overdue_count(self.session.database, to_text(self.session.clock.now()))
+        owed = f"{overdue} update{'s' if overdue != 1 else ''} overdue" if overdue else ""
+        parts = [owed, flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
         self.query_one("#queue-summary", Static).update(
             Content("  ·  ").join([Content.from_markup("[b]Incident queue[/b]"), *(Content(p) for p in parts if p)]),
             layout=False,  # one fixed line: repaint it, do not lay out the screen again

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from oncall.domain.clock import humanize_age
+from oncall.domain.countdown import next_update_text
 from oncall.domain.incident import Incident
 from oncall.workspace.config import Config
 
@@ -23,7 +24,7 @@ DRILL_STYLE = "bold white on magenta"
 class IncidentHeader(Static):
     _shown = ""
 
-    def show(self, incident: Incident, config: Config, now: datetime) -> None:
+    def show(self, incident: Incident, config: Config, now: datetime, update_due: datetime | None = None) -> None:
         top = Text(no_wrap=True, overflow="ellipsis", end="")
         if incident.is_drill:
             top.append(" DRILL ", DRILL_STYLE)
@@ -37,16 +38,21 @@ class IncidentHeader(Static):
         top.append(incident.title, "bold")
 
         person = config.person(incident.ic) if incident.ic else None
-        facts = [f"IC {person.name} ({person.id})" if person else f"IC {incident.ic or 'nobody'}",
-                 f"asset {incident.asset}"]
         declared = incident.declared_at
-        facts.append(f"declared {humanize_age(now - declared)} ago" if declared
-                     else f"reported {humanize_age(now - incident.detected_at)} ago, not declared")
+        due = next_update_text(update_due, now)
+        # Most needed first: a narrow terminal cuts the end of the line (the asset: on the Overview).
         second = Text(no_wrap=True, overflow="ellipsis", end="")
         if incident.is_drill:
             second.append("drill: not counted in metrics, nothing sent to stakeholders", "bold magenta")
             second.append("  ·  ")
-        second.append("  ·  ".join(facts))
+        second.append(f"IC {person.name} ({person.id})" if person else f"IC {incident.ic or 'nobody'}")
+        second.append("  ·  ")
+        if due:  # the stakeholder update owed (`domain/cadence.py`)
+            second.append(f"update {due}", "bold reverse red" if due.startswith("overdue") else "bold")
+            second.append("  ·  ")
+        second.append(f"declared {humanize_age(now - declared)} ago" if declared
+                      else f"reported {humanize_age(now - incident.detected_at)} ago, not declared")
+        second.append(f"  ·  asset {incident.asset}")
         text = Text("\n", no_wrap=True, overflow="ellipsis").join([top, second])
         if text.markup != self._shown:  # an outside change to the timeline leaves it as it is
             self._shown = text.markup

@@ -47,6 +47,8 @@ COLUMNS = (
     Column("ID", 12, lambda r, now: f"INC-{r.id}"),  # every id the store allows: INC-16777215
     Column("SEV", 6, lambda r, now: r.severity, "sev"),
     Column("STATUS", 14, lambda r, now: r.status, "status"),
+    # The countdown to the next stakeholder update (`domain/cadence.py`), red once overdue.
+    Column("DUE", 11, lambda r, now: _due(r, now), "due"),
     Column("TITLE", 0, lambda r, now: ("[drill] " if r.is_drill else "") + r.title),
     Column("ASSET", 24, lambda r, now: r.asset),
     Column("IC", 8, lambda r, now: r.ic or "—"),
@@ -55,7 +57,7 @@ COLUMNS = (
 )
 # As the terminal narrows the title keeps at least TITLE_MIN cells, and these columns make room
 # for it, least needed first; they come back in the reverse order as it widens.
-DROP_ORDER = ("UPDATED", "AGE", "ASSET", "IC")
+DROP_ORDER = ("UPDATED", "AGE", "ASSET", "DUE", "IC")
 TITLE_MIN = 30
 
 
@@ -73,6 +75,15 @@ def layout(total: int) -> tuple[tuple[Column, int], ...]:
         if total - fixed >= TITLE_MIN:
             break
     return tuple((c, c.width or max(total - fixed, 1)) for c in shown)
+
+
+def _due(row: QueueRow, now: datetime) -> str:
+    if not row.update_due_at:
+        return ""
+    left = from_text(row.update_due_at) - now  # compact, to fit the column: "in 12m", "now", "overdue 3h"
+    if left.total_seconds() < 0:
+        return f"overdue {humanize_age(-left)}"
+    return "now" if left.total_seconds() < 60 else f"in {humanize_age(left)}"
 
 
 def header_text(total: int) -> str:
@@ -100,6 +111,7 @@ class QueueTable(ScrollView, can_focus=True):
         "queue-table--active",
         "queue-table--resolved",
         "queue-table--done",
+        "queue-table--overdue",
     }
 
     DEFAULT_CSS = """
@@ -107,6 +119,7 @@ class QueueTable(ScrollView, can_focus=True):
     QueueTable > .queue-table--cursor { background: $accent 40%; text-style: bold; }
     QueueTable:blur > .queue-table--cursor { background: $accent 20%; }
     QueueTable > .queue-table--sev-1 { color: $error; text-style: bold; }
+    QueueTable > .queue-table--overdue { color: $error; text-style: bold reverse; }
     QueueTable > .queue-table--sev-2 { color: $warning; }
     QueueTable > .queue-table--sev-3 { color: $secondary; }
     QueueTable > .queue-table--active { color: $text; }
@@ -252,7 +265,8 @@ class QueueTable(ScrollView, can_focus=True):
             # Measured in terminal cells: CJK and emoji take two, combining marks none.
             cells = cell_len(text)
             text = set_cell_size(text, column_width - 1) + "…" if cells > column_width else text + " " * (column_width - cells)
-            style = styles[row.severity] if column.style == "sev" else row_style
+            style = (styles[row.severity] if column.style == "sev"
+                     else styles["overdue"] if column.style == "due" and text.startswith("overdue") else row_style)
             segments.append(Segment(text + " ", style))
         return Strip(segments).crop_extend(0, width, styles["base"])
 
@@ -266,6 +280,7 @@ class QueueTable(ScrollView, can_focus=True):
             cached = {"base": base}
             for group in ("active", "resolved", "done"):
                 cached[group] = base + self.get_component_rich_style(f"queue-table--{group}", partial=True)
+            cached["overdue"] = base + self.get_component_rich_style("queue-table--overdue", partial=True)
             for severity in ("SEV-1", "SEV-2", "SEV-3"):
                 cached[severity] = base + self.get_component_rich_style(
                     f"queue-table--sev-{severity[-1]}", partial=True)
