@@ -13,7 +13,8 @@ Measures, in one run on this machine:
 5. the same incident while another process writes to it: typing a note, and repainting an outside
    change (bench_typing.py, issue 18);
 6. 500 runbooks: the start against none, and the Runbooks tab's suggestions (bench_runbooks.py,
-   issue 9).
+   issue 9);
+7. rendering stakeholder updates from the templates (bench_comms.py, issue 10).
 
 Run: `make bench` (or `.venv/bin/python benchmarks/bench_console.py [--incidents N] [--runs N]`).
 """
@@ -33,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+import bench_comms  # noqa: E402
 import bench_incident  # noqa: E402
 import bench_runbooks  # noqa: E402
 import bench_typing  # noqa: E402
@@ -127,7 +129,8 @@ def main() -> int:
         incident_ok = bench_incident.run(5_000, 7, Path(scratch), env)
         typing_ok = bench_typing.run(5_000, Path(scratch), env)
         runbooks_ok = bench_runbooks.run(500, args.runs, Path(scratch), env)
-        ok = ok and incident_ok and typing_ok and runbooks_ok
+        comms_ok = bench_comms.run(Path(scratch))
+        ok = ok and incident_ok and typing_ok and runbooks_ok and comms_ok
         print("all bars met" if ok else "SOME BARS NOT MET")
         return 0 if ok else 1
 

@@ -91,3 +91,9 @@ def test_incident_runbooks(snap_compare, demo_app, size):
 @sizes
 def test_runbook_viewer(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=after("enter", "5", "enter", "d"))
+
+
+@sizes
+def test_composer(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size,
+                        run_before=after("enter", "u", *"reloading the CRM export"))

@@ -4,6 +4,7 @@ so their timelines are exactly what a person using oncall would have produced.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timedelta
 
 from oncall.domain.clock import FrozenClock
@@ -50,6 +51,8 @@ SAMPLES: tuple[Sample, ...] = (
            "Marketing ROI dashboard understates spend for Nov 26.", "tom", timedelta(hours=14), (
                (4, "tom", "role", "sme:priya", ""),
                (5, "tom", "note", "API returns 200 with an empty page since a token rotation.", ""),
+               (10, "tom", "update", "technical-initial", "Pulling the token rotation apart with the vendor."),
+               (130, "tom", "update", "stakeholders-update", "Waiting on Meta support; backfill once it answers."),
            )),
     Sample(timedelta(minutes=12), "Dashboard shows no data for Brazil", S3, "marketing-roi-dashboard", REPORT,
            "One region blank; other regions fine.", "priya", timedelta(hours=2), (), True),
@@ -59,6 +62,7 @@ SAMPLES: tuple[Sample, ...] = (
            "Weekly CAC halved for weeks 44-46 in ad-hoc queries.", "priya", timedelta(hours=1), (
                (15, "priya", "status", "identified", "Non-idempotent insert in the re-run path."),
                (80, "priya", "status", "monitoring", "Deduplicated and switched to MERGE; watching next run."),
+               (300, "priya", "update", "stakeholders-update", "Watching tonight's run; numbers correct since 07:20."),
            )),
     Sample(timedelta(days=1, hours=4), "Google Ads currency field changed to micros", S1, "google-ads-api", ALERT,
            "Spend inflated 1,000,000× in stg_ad_spend; CAC dashboard unusable.", "tom", timedelta(hours=5), (
@@ -101,6 +105,7 @@ SAMPLES: tuple[Sample, ...] = (
            "New TikTok channel not mapped; CAC excludes its spend.", "maya", timedelta(days=1), (
                (8, "maya", "ic", "lukas", ""),
                (14, "lukas", "severity", "SEV-2", "Affects the CAC dashboard used in weekly review."),
+               (20, "lukas", "update", "technical-initial", "Mapping the new TikTok channel in the spend model."),
            )),
     Sample(timedelta(days=5), "Weekly CAC job ran twice", S3, "cac-pipeline", ALERT,
            "Duplicate Slack report; data unaffected.", "priya", timedelta(minutes=30), (
@@ -132,7 +137,7 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
         started = None if sample.triage else detected - sample.went_bad_before
         incident = service.declare(Declaration(
             title=sample.title,
-            severity=Severity.SEV3 if sample.script and sample.script[-1][2] == "severity" else sample.severity,
+            severity=Severity.SEV3 if any(step[2] == "severity" for step in sample.script) else sample.severity,
             asset=sample.asset,
             source=sample.source,
             impact=sample.impact,
@@ -154,6 +159,13 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
                 service.set_eta(incident.id, argument)
             elif action == "ic":
                 service.assign_ic(incident.id, argument)
+            elif action == "update":  # a stakeholder update from a built-in template
+                from oncall.service.comms import CommsService, render_update
+
+                slack_text, text = render_update(service, Path("/nonexistent"), incident.id, f"{argument}.md.j2",
+                                                 extra={"doing": reason})
+                CommsService(database, config, clock, actor).send(incident.id, f"{argument}.md.j2",
+                                                                  argument.split("-", 1)[0], text, slack_text)
             elif action == "role":
                 role, person = argument.split(":")
                 service.assign_role(incident.id, Role(role), person, reason)

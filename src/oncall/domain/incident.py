@@ -32,6 +32,7 @@ class EventKind(str, Enum):
     EVIDENCE_SHARED = "evidence_shared"  # the IC chose to send gathered evidence to Jira
     RUNBOOK_FINISHED = "runbook_finished"  # every step done or skipped: a summary
     TAGS_CHANGED = "tags_changed"  # the failure tags runbooks are suggested by
+    UPDATE_SENT = "update_sent"  # a stakeholder update (a comms template, rendered) went out
 
 
 def _text_only(clean: Callable[[str], str]) -> BeforeValidator:

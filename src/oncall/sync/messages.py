@@ -38,6 +38,7 @@ KIND_LABEL = {
     EventKind.EVIDENCE_SHARED: "Evidence",
     EventKind.RUNBOOK_FINISHED: "Runbook finished",
     EventKind.TAGS_CHANGED: "Tags",
+    EventKind.UPDATE_SENT: "Update sent",
 }
 
 # Runbook work the team sees in Jira: attaching, finishing (with its summary), and evidence the IC
@@ -104,6 +105,8 @@ def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", dri
     mapped = status_after(event) in config.transitions
     if event.kind in RUNBOOK_KINDS:
         return ["comment"] if event.kind in RUNBOOK_TO_JIRA else []
+    if event.kind is EventKind.UPDATE_SENT:  # every update, whoever it was for, is on the issue
+        return ["comment"]
     if event.kind is EventKind.DECLARED:  # a new issue starts in the workflow's first status
         steps = ["transition"] if mapped else []
         # The people Informed of the declaration are listed in a comment of its own.
@@ -122,6 +125,10 @@ def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", dri
 def slack_steps(event: TimelineEvent) -> list[str]:
     if event.kind in RUNBOOK_KINDS:  # runbook work is for the people doing it, not the channel
         return []
+    if event.kind is EventKind.UPDATE_SENT:
+        # The technical update is a reply in the incident's thread. (Stakeholder updates go to the
+        # stakeholder channel: not sent by this version; they stay on the timeline and in Jira.)
+        return ["reply"] if event.data.get("audience") == "technical" else []
     if event.kind is EventKind.DECLARED:  # the parent message says it; a reply tells the Informed
         return ["reply"] if informed(event) else []
     if event.data.get("source") == "jira":  # a status set in Jira: the incident message shows it
@@ -192,6 +199,8 @@ def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, dri
     told = informed(event, drill)
     if told:
         text += "\n*Informed:* " + ", ".join(_name(person_id, roster) for person_id in told)
+    if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("text"), str):
+        text += "\n{noformat}" + event.data["text"].replace("{noformat}", "{ noformat}") + "{noformat}"
     if event.kind is EventKind.EVIDENCE_SHARED:
         output = str(event.data.get("output") or "")
         if len(output) > JIRA_EVIDENCE_CHARS:
@@ -246,6 +255,8 @@ def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None, ro
 def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = False) -> str:
     """A thread reply: what happened; the new IC, or the person given a role, mentioned (the one
     relieved of a role named, not pinged); the people Informed mentioned on a line `For: …`."""
+    if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("slack_text"), str):
+        return event.data["slack_text"]  # rendered for Slack, what people typed escaped already
     text = slack_escape(event.text)
     who = new_ic(event) or role_person(event)
     person = roster(who) if who else None

@@ -189,7 +189,8 @@ class OncallApp(App):
 
     def refresh_status_line(self, screen: Screen | None = None) -> None:
         text, state = self._sync_line
-        for line in (screen or self.screen).query(StatusLine):
+        screens = [screen] if screen is not None else self.screen_stack  # (one that is still mounting too)
+        for line in (line for shown in screens for line in shown.query(StatusLine)):
             line.show(text, state)
 
     def action_open_sync(self) -> None:

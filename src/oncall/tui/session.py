@@ -32,6 +32,7 @@ LIBRARY_CHECK_SECONDS = 1.0
 
 if TYPE_CHECKING:
     from oncall.service.incidents import IncidentService
+    from oncall.service.comms import CommsService
     from oncall.service.runbooks import RunbookService
     from oncall.workspace.runbooks import RunbookLibrary
     from oncall.store.timeline import TimelineRow
@@ -122,6 +123,24 @@ class Session:
                 library = self._library = load_library(folder, {s.name for s in self.config.sources})
             self._library_checked = time.monotonic()
             return library
+
+    @cached_property
+    def comms_service(self) -> "CommsService":
+        from oncall.service.comms import CommsService
+
+        return CommsService(self.database, self.config, self.clock, current_actor())
+
+    def comms_templates(self):
+        """The templates in effect: the workspace's `templates/` over the built-ins (cached until
+        a file changes)."""
+        from oncall.comms.templates import TEMPLATES_FOLDER, load_templates
+
+        return load_templates(self.root / TEMPLATES_FOLDER)
+
+    def render_update(self, incident_id: int, name: str, next_update=None, extra=None) -> tuple[str, str]:
+        from oncall.service.comms import render_update
+
+        return render_update(self.service, self.root, incident_id, name, next_update, extra)
 
     def events_after(self, incident_id: int, after_id: int) -> "list[TimelineRow]":
         """The events added since `after_id`, oldest first: what an open incident screen appends."""

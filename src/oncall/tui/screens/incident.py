@@ -74,6 +74,8 @@ class IncidentScreen(Screen):
         Binding("s", "status", "Status", id="incident.status"),
         Binding("v", "severity", "Severity", id="incident.severity"),
         Binding("n", "note", "Note", id="incident.note"),
+        Binding("u", "compose", "Update", id="incident.update",
+                tooltip="Write and send a stakeholder update from a template (key: u)"),
     ]
 
     def __init__(self, incident_id: int) -> None:
@@ -344,6 +346,14 @@ class IncidentScreen(Screen):
                          save=lambda chosen: service.change_severity(self.incident_id, Severity(chosen[0]), chosen[1])),
             lambda chosen: chosen and self._saved(f"now {chosen[0]}"),
         )
+
+    def action_compose(self) -> None:
+        from oncall.service.comms import proposed_template
+        from oncall.tui.screens.composer import ComposerScreen
+
+        self.app.push_screen(ComposerScreen(self.incident_id, proposed_template(self.session.service,
+                                                                                 self.incident_id)),
+                             lambda sent: sent and self._saved(f"update sent ({sent})"))
 
     def action_note(self) -> None:
         service = self.session.service

@@ -46,6 +46,7 @@ KIND_LABEL = {
     EventKind.EVIDENCE_SHARED: "shared",
     EventKind.RUNBOOK_FINISHED: "runbook",
     EventKind.TAGS_CHANGED: "tags",
+    EventKind.UPDATE_SENT: "update",
 }
 TIME_WIDTH, ACTOR_WIDTH, KIND_WIDTH = 12, 9, 9
 PREFIX = TIME_WIDTH + 1 + ACTOR_WIDTH + 1 + KIND_WIDTH + 1  # where the text starts

@@ -1,0 +1,37 @@
+"""The update composer: it proposes the update the incident owes, previews exactly what will be
+posted, sends it as one timeline event, and the overdue flag clears."""
+
+from __future__ import annotations
+
+from oncall.domain.incident import EventKind
+from oncall.tui.screens.composer import ComposerScreen
+from oncall.tui.screens.incident import IncidentScreen
+
+from tui_support import SIZE, painted, settled
+
+
+async def test_compose_preview_and_send_an_update(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("enter")  # INC-1: the SEV-1 whose initial notice is overdue
+        await settled(pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen)
+        assert "update overdue 48m" in " ".join(painted(screen.query_one("#incident-header")))
+        await pilot.press("u")
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        assert composer.template == "technical-initial.md.j2", "the one owed is proposed"
+        await pilot.press(*"reloading the CRM export <!channel>")
+        await pilot.pause()
+        preview = "\n".join(painted(composer.query_one("#composer-text")))
+        assert "reloading the CRM export" in preview and "<!channel>" not in preview
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        assert app.screen is screen
+        sent = app.session.service.events(1)[-1]
+        assert sent.kind is EventKind.UPDATE_SENT and sent.data["template"] == "technical-initial.md.j2"
+        assert "reloading the CRM export" in sent.data["text"]
+        header = " ".join(painted(screen.query_one("#incident-header")))
+        assert "overdue" not in header and "update due in 30m" in header, header
