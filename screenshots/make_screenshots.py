@@ -89,6 +89,7 @@ SCENES = {
     "people": (["P"], SIZE),
     "incident-runbooks": (["enter", "5"], SIZE),
     "runbook": (["enter", "5", "enter", "d"], SIZE),
+    "composer": (["enter", "u", *"reloading the CRM export"], SIZE),
     "declare": (["d", *"Signups flat since 06:00"], SIZE),
     "sync": (["S"], SIZE),
     "queue-80x24": ([], NARROW),
