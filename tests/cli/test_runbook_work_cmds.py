@@ -68,3 +68,11 @@ def test_tags_are_checked_and_sharpen_the_suggestions(oncall):
     assert bad.code == 1 and "unknown tag flaky; tags are" in bad.err
     assert oncall("tags", "1", "stale-table", "--json").json() == {"ref": "INC-1", "tags": ["stale-table"]}
     assert oncall("show", "1", "--json").json()["tags"] == ["stale-table"]
+
+
+def test_a_time_limit_that_could_never_stop_is_refused(oncall):
+    declare(oncall)
+    assert oncall("runbook", "attach", "1", "stale-warehouse-table").code == 0
+    for limit in ("nan", "inf", "1e309", "0", "-1", "3601"):
+        result = oncall("runbook", "evidence", "1", "stale-warehouse-table", "1", "--yes", "--timeout", limit)
+        assert result.code == 2 and "--timeout" in result.err, (limit, result.err)

@@ -127,8 +127,12 @@ async def test_an_edited_runbook_file_is_picked_up_without_a_restart(demo_app, m
             "---\nid: exec-dashboard\ntitle: Exec Dashboard Wrong Before a Review\napplies_to: [metric-logic]\n"
             "assets: [cac-dashboard]\n---\n\n## Freeze the dashboard\n\nPut a banner on it.\n")
         (folder / "broken.md").write_text("---\nid: [not, a, string\n---\n")
+        (folder / "zz-brackets.md").write_text(
+            "---\nid: brackets\ntitle: Rows in [/tmp] [/] and [bold]markup[/]\nassets: [cac-dashboard]\n---\n\n"
+            "## Stubborn [/] children\n\nx\n")
         await pilot.press("1", "5")
         await settled(pilot)
         lines = listed(screen)
         assert any(line.startswith("Exec Dashboard Wrong Before a Review") for line in lines)
         assert any(line.startswith("broken.md:") for line in lines), "a broken file is listed with why"
+        assert any(line.startswith("Rows in [/tmp] [/] and [bold]markup[/]") for line in lines), "shown as written"

@@ -456,3 +456,25 @@ def test_the_shipped_library_is_clean_against_the_demo_sources():
 def test_the_demo_workspace_carries_the_library():
     demo_runbooks = DEMO_CONFIG.parent / "runbooks"
     assert demo_runbooks.is_symlink() and demo_runbooks.resolve() == SHIPPED.resolve()
+
+
+def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path):
+    """Deep nesting (PyYAML's C loader crashes the process), an alias bomb (gigabytes from a few
+    hundred bytes) and a huge file are each reported; nothing hangs, nothing crashes."""
+    from oncall.workspace.runbooks import MAX_BYTES, parse_runbook
+
+    deep = tmp_path / "deep.md"
+    deep.write_text("---\nid: deep\ntitle: Deep\napplies_to: " + "[" * 50_000 + "]" * 50_000 + "\n---\n\n## A\n\nx\n")
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text("---\nid: bomb\ntitle: Bomb\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a]\n"
+                    "c: &c [*b, *b, *b, *b, *b, *b]\napplies_to: *c\n---\n\n## A\n\nx\n")
+    huge = tmp_path / "huge.md"
+    huge.write_text("---\nid: huge\ntitle: Huge\napplies_to: [stale-table]\n---\n\n## A\n\n" + "x" * (MAX_BYTES + 1))
+    messages = {}
+    for path in (deep, bomb, huge):
+        parsed, problems = parse_runbook(path)
+        assert parsed is None and problems
+        messages[path.name] = str(problems[0])
+    assert "nested more than 20 levels deep" in messages["deep.md"] and len(messages["deep.md"]) < 300
+    assert "aliases (*name) are not allowed" in messages["bomb.md"]
+    assert f"a runbook is at most {MAX_BYTES:,}" in messages["huge.md"]

@@ -64,7 +64,7 @@ def test_steps_done_and_skipped_finish_the_runbook_with_a_summary(service, runbo
     runbooks.set_step(incident, runbook, 2, "skipped", reason="scheduler is down, asked infra")
     attached = runbooks.set_step(incident, runbook, 3, "done")
     assert attached.finished_at is not None
-    assert [attached.state_of(n) for n in (1, 2, 3)] == ["done", "skipped", "done"]
+    assert [attached.state_for(step) for step in runbook.steps] == ["done", "skipped", "done"]
     events = kinds_and_texts(service, incident)
     assert (EventKind.RUNBOOK_ATTACHED, "runbook attached: Stale Data Warehouse Table (3 steps)") in events
     assert (EventKind.RUNBOOK_STEP, "Stale Data Warehouse Table, step 1 done: Check when the table last loaded"
@@ -117,3 +117,21 @@ def test_evidence_is_kept_and_shared_once(service, runbooks, runbook):
         runbooks.share_evidence(incident, gathered.id)
     with pytest.raises(RuleViolation, match="is not evidence gathered"):
         runbooks.share_evidence(incident, shared.id)
+
+
+def test_progress_follows_the_steps_titles_when_the_file_changes(service, runbooks, runbook, tmp_path):
+    from oncall.workspace.runbooks import parse_runbook
+
+    incident = declare(service)
+    runbooks.attach(incident, runbook)
+    runbooks.set_step(incident, runbook, 1, "done")
+    runbooks.set_step(incident, runbook, 2, "skipped", reason="no scheduler access")
+    # The team removes step 1 from the file: what was step 2 is now step 1.
+    edited = tmp_path / "edited" / "stale-table.md"
+    edited.parent.mkdir()
+    edited.write_text(RUNBOOK.replace("## Check when the table last loaded\n\nLook at the newest load.\n\n", ""))
+    changed, problems = parse_runbook(edited)
+    assert problems == [] and [s.title for s in changed.steps][0] == "Find the job that feeds it"
+    attached = runbooks.attached(incident)[0]
+    assert [attached.state_for(step) for step in changed.steps] == ["skipped", "todo"], \
+        "the skipped step keeps its state under its new number; nothing is handed to another step"

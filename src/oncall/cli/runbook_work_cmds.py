@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evidence.add_argument("number", type=int)
     evidence.add_argument("--yes", action="store_true", help="run it (without --yes: only show what would run)")
     evidence.add_argument("--share", action="store_true", help="also send what it found to Jira")
-    evidence.add_argument("--timeout", type=float, default=None, help="seconds (default: the step's, else 30)")
+    evidence.add_argument("--timeout", type=_seconds, default=None, help="seconds, up to 3600 (default: the step's, else 30)")
     evidence.add_argument("--json", action="store_true")
     evidence.set_defaults(handler=cmd_evidence)
 
@@ -124,6 +124,16 @@ def cmd_tags(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:  # also refuses nan and inf, which never stop
+        raise argparse.ArgumentTypeError(f"{text!r}: a time limit is more than 0 and at most 3600 seconds")
+    return value
+
+
 def evidence_values(service, incident) -> dict[str, str]:
     """The placeholders a step's evidence may use, from the incident and its asset."""
     from oncall.domain.runbook import placeholder_values
@@ -136,9 +146,9 @@ def progress_json(runbook, attached) -> dict:
     return {"runbook": runbook.id, "title": runbook.title, "attached_at": attached.attached_at.isoformat(),
             "attached_by": attached.attached_by,
             "finished_at": attached.finished_at.isoformat() if attached.finished_at else None,
-            "steps": [{"number": s.number, "title": s.title, "state": attached.state_of(s.number),
+            "steps": [{"number": s.number, "title": s.title, "state": attached.state_for(s),
                        **({"by": p.by, "at": p.at.isoformat(), "reason": p.reason}
-                          if (p := attached.steps.get(s.number)) else {})}
+                          if (p := attached.progress_for(s)) else {})}
                       for s in runbook.steps]}
 
 

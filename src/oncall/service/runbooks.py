@@ -53,8 +53,9 @@ class RunbookService:
         """The incident's failure tags (`third-party-api`, `stale-table`, …), all at once."""
         from oncall.domain.runbook import FAILURE_TAGS
 
-        if isinstance(tags, str):
-            tags = tags.replace(",", " ").split()
+        if not isinstance(tags, str):
+            tags = " ".join(tags)
+        tags = tags.replace(",", " ").split()  # `stale-table, bad-file` as typed, or separate words
         wanted = sorted({clean_line(tag).strip().lower() for tag in tags if clean_line(tag).strip()})
         unknown = [tag for tag in wanted if tag not in FAILURE_TAGS]
         if unknown:
@@ -100,7 +101,7 @@ class RunbookService:
         step = _step(runbook, number)
         with self.db.write():
             attached = self._attached_one(incident_id, runbook)
-            if attached.state_of(number) == state:
+            if attached.state_for(step) == state:
                 raise RuleViolation(f"step {number} is already {_state_word(state)}")
             now = self.clock.now()
             self.progress.set_step(incident_id, runbook.id, number, step.title, state, self.actor, now, reason)
@@ -165,11 +166,11 @@ class RunbookService:
 
     def _finish_if_complete(self, incident_id: int, runbook: Runbook, now) -> None:
         attached = self._one(incident_id, runbook.id)
-        complete = all(attached.state_of(step.number) != "todo" for step in runbook.steps)
+        complete = all(attached.state_for(step) != "todo" for step in runbook.steps)
         if complete and attached.finished_at is None:
-            done = [s.number for s in runbook.steps if attached.state_of(s.number) == "done"]
-            skipped = [(s.number, attached.steps[s.number].reason) for s in runbook.steps
-                       if attached.state_of(s.number) == "skipped"]
+            done = [s.number for s in runbook.steps if attached.state_for(s) == "done"]
+            skipped = [(s.number, attached.progress_for(s).reason) for s in runbook.steps
+                       if attached.state_for(s) == "skipped"]
             self.progress.set_finished(incident_id, runbook.id, now)
             summary = f"{runbook.title} finished: {len(done)} of {len(runbook.steps)} steps done"
             if skipped:

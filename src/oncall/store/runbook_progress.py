@@ -30,8 +30,16 @@ class AttachedRunbook:
     finished_at: datetime | None
     steps: dict[int, StepProgress] = field(default_factory=dict)
 
-    def state_of(self, number: int) -> str:
-        progress = self.steps.get(number)
+    def progress_for(self, step) -> StepProgress | None:  # noqa: ANN001 (a `domain.runbook.Step`)
+        """This step's progress, matched by its title: a runbook file edited since (a step added,
+        removed or moved) never hands one step's progress to another."""
+        progress = self.steps.get(step.number)
+        if progress is not None and progress.title == step.title:
+            return progress
+        return next((p for p in self.steps.values() if p.title == step.title), None)
+
+    def state_for(self, step) -> str:  # noqa: ANN001
+        progress = self.progress_for(step)
         return progress.state if progress else "todo"
 
 

@@ -205,7 +205,7 @@ def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, dri
         output = str(event.data.get("output") or "")
         if len(output) > JIRA_EVIDENCE_CHARS:
             output = output[:JIRA_EVIDENCE_CHARS] + "\n… cut for Jira (the whole output is on the incident's timeline)"
-        ran = str(event.data.get("ran") or "")
+        ran = str(event.data.get("ran") or "").replace("{noformat}", "{ noformat}")
         text += f"\n{{noformat}}{ran}{{noformat}}\n{{noformat}}{output.replace('{noformat}', '{ noformat}')}{{noformat}}"
     return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
 

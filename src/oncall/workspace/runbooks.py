@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,10 +30,37 @@ from oncall.domain.runbook import (
 if TYPE_CHECKING:
     from oncall.domain.asset import Asset
 
-try:  # the same safe loader as yaml.safe_load, in C when PyYAML was built with libyaml
-    _SafeLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _SafeLoader = yaml.SafeLoader
+MAX_BYTES = 2_000_000  # a runbook is a page of text; a file this big is a mistake, not a runbook
+MAX_DEPTH = 20  # nesting in front matter or an evidence block: a list in a table is two
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, in Python (its C twin crashes the process on deep nesting), refusing
+    aliases (a few hundred bytes of them expand to gigabytes) and nesting past MAX_DEPTH."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a runbook",
+                                              self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 2, 60, 60, 6, 6
+
+
+def _shown(value: Any) -> str:
+    """A value from the file as a message quotes it: short, however big or deep it is."""
+    return _SHOWN.repr(value)
 
 ASSET_KINDS = ("dashboard", "table", "pipeline", "source", "model")
 SEVERITIES = ("SEV-1", "SEV-2", "SEV-3")
@@ -79,6 +107,10 @@ def parse_runbook(path: Path, text: str | None = None, *,
 def _parse(path: Path, text: str | None) -> _Parsed:
     if text is None:
         try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                return _Parsed(None, [RunbookProblem(path, None, f"it is {size:,} bytes; a runbook is at most "
+                                                                 f"{MAX_BYTES:,}")])
             data = path.read_bytes()
         except OSError as error:
             return _Parsed(None, [RunbookProblem(path, None, f"cannot read it: {error.strerror or error}")])
@@ -138,7 +170,7 @@ class _Parser:
         text = "\n".join(self.lines[1:close])
         try:
             raw = _safe_load(text) if text.strip() else None
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, RecursionError) as error:
             mark = getattr(error, "problem_mark", None)
             line = 2 + mark.line if mark is not None else 1
             self.problem(line, f"the front matter is not valid YAML: {_yaml_message(error, 2)}")
@@ -160,7 +192,7 @@ class _Parser:
                 self.problem(line(key) if key in raw else 1, f"the front matter has no {key}")
                 meta["_fatal"] = True
             elif not isinstance(value, str):
-                self.problem(line(key), f"{key} must be text (got {value!r}); put it in quotes")
+                self.problem(line(key), f"{key} must be text (got {_shown(value)}); put it in quotes")
                 meta["_fatal"] = True
             else:
                 meta[key] = value.strip()
@@ -175,7 +207,7 @@ class _Parser:
         meta["asset_kinds"] = self.tags(raw, "asset_kinds", ASSET_KINDS, "asset kind", line)
         meta["always"] = raw.get("always", False)
         if not isinstance(meta["always"], bool):
-            self.problem(line("always"), f"always must be true or false (got {meta['always']!r})")
+            self.problem(line("always"), f"always must be true or false (got {_shown(meta['always'])})")
             meta["always"] = False
         fits = meta["applies_to"] or meta["assets"] or meta["asset_kinds"] or meta["always"]
         if not fits and len(self.problems) == before:  # (a misspelt tag was said already)
@@ -191,10 +223,10 @@ class _Parser:
                 meta["severity_hint"] = f"SEV-{match.group(1)}"
             else:
                 self.problem(line("severity_hint"), f"severity_hint must be one of {', '.join(SEVERITIES)} "
-                                                    f"(got {severity!r})")
+                                                    f"(got {_shown(severity)})")
         owner = raw.get("owner", "")
         if not isinstance(owner, str):
-            self.problem(line("owner"), f"owner must be text: a team or a roster id (got {owner!r})")
+            self.problem(line("owner"), f"owner must be text: a team or a roster id (got {_shown(owner)})")
             owner = ""
         meta["owner"] = owner.strip()
         meta["last_reviewed"] = self.review_date(raw.get("last_reviewed"), line)
@@ -207,7 +239,7 @@ class _Parser:
             if value in known:
                 good.append(value)
             else:
-                self.problem(line(key), f"unknown {what} {value!r} in {key}{_did_you_mean(value, known)}; "
+                self.problem(line(key), f"unknown {what} {_shown(value)} in {key}{_did_you_mean(value, known)}; "
                                         f"known {what}s: {', '.join(known)}")
         return tuple(dict.fromkeys(good))
 
@@ -218,7 +250,7 @@ class _Parser:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.problem(line(key), f"{key} must be a list of names, such as [a, b] (got {value!r})")
+            self.problem(line(key), f"{key} must be a list of names, such as [a, b] (got {_shown(value)})")
             return ()
         return tuple(v.strip() for v in value)
 
@@ -232,7 +264,7 @@ class _Parser:
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            self.problem(line("last_reviewed"), f"last_reviewed must be a date such as 2026-01-31 (got {value!r})")
+            self.problem(line("last_reviewed"), f"last_reviewed must be a date such as 2026-01-31 (got {_shown(value)})")
             return None
 
     # -- steps --------------------------------------------------------------------------------
@@ -288,7 +320,7 @@ class _Parser:
         before = len(self.problems)
         try:
             raw = _safe_load(content) if content.strip() else None
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, RecursionError) as error:
             mark = getattr(error, "problem_mark", None)
             self.problem(line + 1 + mark.line if mark is not None else line,
                          f"the evidence block is not valid YAML: {_yaml_message(error, line + 1)}")
@@ -322,13 +354,13 @@ class _Parser:
         timeout = raw.get("timeout", DEFAULT_TIMEOUT)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
             self.problem(at("timeout"), f"timeout must be a number of seconds, more than 0 and at most "
-                                        f"{MAX_TIMEOUT:.0f} (got {timeout!r})")
+                                        f"{MAX_TIMEOUT:.0f} (got {_shown(timeout)})")
             timeout = DEFAULT_TIMEOUT
         sql, command, source = "", (), ""
         if has_sql:
             sql, source = raw["sql"], raw.get("source")
             if not isinstance(sql, str):
-                self.problem(at("sql"), f"sql must be the text of one query (got {sql!r})")
+                self.problem(at("sql"), f"sql must be the text of one query (got {_shown(sql)})")
                 sql = ""
             else:
                 for message in sql_problems(sql):
@@ -337,7 +369,7 @@ class _Parser:
                 self.problem(line, "sql evidence needs source: the name of a [[sources]] entry in oncall.toml")
                 source = ""
             elif not isinstance(source, str):
-                self.problem(at("source"), f"source must be the name of a [[sources]] entry (got {source!r})")
+                self.problem(at("source"), f"source must be the name of a [[sources]] entry (got {_shown(source)})")
                 source = ""
             else:
                 source = source.strip()
@@ -350,10 +382,10 @@ class _Parser:
                 self.problem(at("command"), "command must be an argument list, never a shell string: write "
                                             f"{_as_list(value)}")
             elif not isinstance(value, list) or not value:
-                self.problem(at("command"), f"command must be a non-empty list of arguments (got {value!r})")
+                self.problem(at("command"), f"command must be a non-empty list of arguments (got {_shown(value)})")
             elif not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
                 bad = next(v for v in value if not isinstance(v, (str, int, float)) or isinstance(v, bool))
-                self.problem(at("command", value.index(bad)), f"every command argument must be text (got {bad!r}); "
+                self.problem(at("command", value.index(bad)), f"every command argument must be text (got {_shown(bad)}); "
                                                                "put it in quotes")
             else:
                 command = tuple(str(v) for v in value)

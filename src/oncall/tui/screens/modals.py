@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
+from oncall.tui.widgets.plain_option import Option
 from oncall.tui.screens.saving import attempt
 
 

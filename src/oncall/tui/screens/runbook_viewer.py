@@ -18,8 +18,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
 
+from oncall.tui.widgets.plain_option import Option
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import TextScreen
 from oncall.tui.screens.saving import attempt
@@ -39,16 +39,23 @@ class ConfirmEvidence(ModalScreen[bool]):
         super().__init__()
         self.what = what
 
+    # The whole of what runs stays reachable on an 80×24 screen: it scrolls, the buttons stay.
+    DEFAULT_CSS = """
+    ConfirmEvidence .modal-form { max-height: 95%; }
+    ConfirmEvidence #evidence-scroll { height: auto; max-height: 1fr; }
+    """
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-form"):
-            yield Static("Gather this evidence? It runs exactly this:", classes="modal-title")
-            yield Static(self.what, id="evidence-what", markup=False)
+            yield Static("Gather this evidence? It runs exactly this (↑/↓ to read it all):", classes="modal-title")
+            with VerticalScroll(id="evidence-scroll"):
+                yield Static(self.what, id="evidence-what", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Run (y)", variant="primary", id="run")
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#run", Button).focus()
+        self.query_one("#evidence-scroll").focus()  # ↑/↓ and page keys read it; y runs, esc cancels
 
     @on(Button.Pressed, "#run")
     def action_run(self) -> None:
@@ -124,19 +131,20 @@ class RunbookScreen(Screen[None]):
             self.app.pop_screen()
             return
         self.runbook, self.attached = runbook, attached
-        done = sum(1 for step in runbook.steps if attached.state_of(step.number) == "done")
-        skipped = sum(1 for step in runbook.steps if attached.state_of(step.number) == "skipped")
-        state = "finished" if attached.finished_at else f"{done} done, {skipped} skipped of {len(runbook.steps)}"
+        done = sum(1 for step in runbook.steps if attached.state_for(step) == "done")
+        skipped = sum(1 for step in runbook.steps if attached.state_for(step) == "skipped")
+        settled = done + skipped == len(runbook.steps)  # the file may have grown since it was finished
+        state = "finished" if settled else f"{done} done, {skipped} skipped of {len(runbook.steps)}"
         self.query_one("#runbook-title", Static).update(
             f"INC-{self.incident_id}  ·  {runbook.title}  ·  {state}\n"
             f"attached by {attached.attached_by}  ·  {runbook.path.name}")
         steps = self.query_one(StepList)
         current = steps.highlighted
         steps.clear_options()
-        steps.add_options([Option(f"{MARKS[attached.state_of(s.number)]} {s.number}. {s.title}", id=str(s.number))
+        steps.add_options([Option(f"{MARKS[attached.state_for(s)]} {s.number}. {s.title}", id=str(s.number))
                            for s in runbook.steps])
         if resume or current is None:
-            current = next((i for i, s in enumerate(runbook.steps) if attached.state_of(s.number) == "todo"), 0)
+            current = next((i for i, s in enumerate(runbook.steps) if attached.state_for(s) == "todo"), 0)
         steps.highlighted = min(current, len(runbook.steps) - 1)
         steps.focus()
         self._show_step(force=True)
@@ -156,7 +164,7 @@ class RunbookScreen(Screen[None]):
         if step is None or (step.number == self._shown_step and not force):
             return
         self._shown_step = step.number
-        progress = self.attached.steps.get(step.number) if self.attached else None
+        progress = self.attached.progress_for(step) if self.attached else None
         heading = f"## {step.number}. {step.title}\n\n"
         if progress:
             heading += f"*{progress.state} by {progress.by}, {progress.at:%b %d %H:%M} UTC*"
@@ -170,7 +178,9 @@ class RunbookScreen(Screen[None]):
             return
         evidence.update("Evidence (g to gather):\n" + self._describe(step))
         gathered = self.session.runbook_service.evidence(self.incident_id, self.runbook_id, step.number)
-        if gathered:
+        if self._cancel is not None:
+            found.update("Running… (esc cancels)")
+        elif gathered:
             last = gathered[-1]
             found.update(f"Last gathered {last.at:%b %d %H:%M} by {last.actor}: {last.text}\n\n"
                          f"{last.data.get('output', '')}")
@@ -196,6 +206,10 @@ class RunbookScreen(Screen[None]):
         return {source.name: source for source in self.session.config.sources}
 
     # -- acting --------------------------------------------------------------------------------
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:  # the console is closing (or the viewer went): stop what runs
+            self._cancel.set()
 
     def action_back(self) -> None:
         if self._cancel is not None:
@@ -295,7 +309,7 @@ class RunbookScreen(Screen[None]):
         if advance and self.runbook is not None and self.attached is not None:
             steps = self.query_one(StepList)
             following = next((i for i, s in enumerate(self.runbook.steps)
-                              if i > (steps.highlighted or 0) and self.attached.state_of(s.number) == "todo"), None)
+                              if i > (steps.highlighted or 0) and self.attached.state_for(s) == "todo"), None)
             if following is not None:
                 steps.highlighted = following
         self.app.read_sync_state()

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
+from oncall.tui.widgets.plain_option import Option
 from oncall.tui.tabs.base import IncidentTab
 
 ATTACHED, SUGGESTED = "open:", "attach:"
