@@ -34,6 +34,7 @@ CONSOLE_BUSY_TIMEOUT_MS = 1_000
 BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
 RUNBOOKS_AFTER_SECONDS = 1.0
+WARM_UP_AFTER_SECONDS = 0.3
 
 
 SYNC_STATE_TEXT = {
@@ -91,6 +92,7 @@ class OncallApp(App):
         # Once the first screen is up and the first keys are answered: parsing hundreds of runbooks
         # in a thread would otherwise slow both.
         self.set_timer(RUNBOOKS_AFTER_SECONDS, self.read_runbooks)
+        self.set_timer(WARM_UP_AFTER_SECONDS, self.warm_up)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -106,6 +108,14 @@ class OncallApp(App):
         # stays flat (reference counting frees nearly everything; only cycles wait longer).
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    def warm_up(self) -> None:
+        """Import what opening an incident needs while nobody waits: the first open of a console
+        paid for it (about 40 ms more than the others)."""
+        import oncall.tui.screens.composer  # noqa: F401
+        import oncall.tui.screens.incident  # noqa: F401
+        import oncall.tui.screens.picker  # noqa: F401
+        import oncall.tui.screens.runbook_viewer  # noqa: F401
 
     @work(thread=True, exclusive=True, group="runbooks", exit_on_error=False)
     def read_runbooks(self) -> None:

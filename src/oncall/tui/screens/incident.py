@@ -43,6 +43,7 @@ AGE_REFRESH_SECONDS = 5  # "declared 5s ago" must not stay 5s
 # The newest events read with the first paint: enough to fill the Timeline tab at 160×50, so the
 # tab has its lines at once even before the older ones have been read.
 FIRST_READ = 60
+ROLE_EVENTS = frozenset({"ic_assigned", "role_assigned", "role_removed"})  # what changes the Roles tab
 SUGGESTIONS = 10  # the best-fitting runbooks the Runbooks tab lists (the rest: narrow by tags)
 
 STATUS_HINTS = {
@@ -88,6 +89,7 @@ class IncidentScreen(Screen):
         self.whole = False
         self._read_once = False
         self._gone = False
+        self._latest_stale = False
         self.roles = RoleHolders()
 
     @property
@@ -134,6 +136,10 @@ class IncidentScreen(Screen):
             tab.display = tab.id == tab_id
         self.query_one(TabStrip).active = tab_id
         self.query_one(f"#{tab_id}").focus()
+        if tab_id in ("roles", "raci"):
+            self._show_roles()
+        if tab_id == "overview" and self._latest_stale:
+            self._show_latest()
         if tab_id == "runbooks":  # filled when the incident opened: shown at once, then brought up to date
             self.call_after_refresh(self._show_runbooks)
 
@@ -166,9 +172,12 @@ class IncidentScreen(Screen):
         self.query_one(IncidentHeader).show(incident, self.session.config, now,
                                             self.session.service.cadence.get(self.incident_id)[0])
         self.query_one(OverviewTab).show_incident(incident, self.session.config, now)
-        self._show_roles()
+        roles_in_front = self.query_one(RolesTab).display or self.query_one(RaciTab).display
+        if roles_in_front:
+            self._show_roles()
         if self.query_one(RunbooksTab).display:
             self._show_runbooks()
+        first = not self._read_once
         if self._read_once:
             new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)
         else:
@@ -187,7 +196,14 @@ class IncidentScreen(Screen):
         if new:
             self.events.extend(new)
             self.query_one(TimelineTab).append(new)
-            self._show_latest()
+            if self.query_one(OverviewTab).display:
+                self._show_latest()
+            else:  # laid out when the Overview comes back to the front
+                self._latest_stale = True
+        # The Roles and RACI tabs are filled after the first paint, and again when the roles change
+        # (an outside change that is only a note costs them nothing).
+        if not roles_in_front and (first or any(row.kind in ROLE_EVENTS for row in new)):
+            self.call_after_refresh(self._show_roles)
         self.app.refresh_status_line(self)
 
     def _show_roles(self) -> None:
@@ -286,6 +302,7 @@ class IncidentScreen(Screen):
         return [self.query_one(TimelineTab), self.query_one(OverviewTab).latest]
 
     def _show_latest(self) -> None:
+        self._latest_stale = False
         self.query_one(OverviewTab).show_events(self.events, len(self.events) if self.whole else None)
 
     @work(exclusive=True, group="incident-timeline", exit_on_error=False)
