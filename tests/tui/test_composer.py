@@ -18,7 +18,7 @@ async def test_compose_preview_and_send_an_update(demo_app):
         await settled(pilot)
         screen = app.screen
         assert isinstance(screen, IncidentScreen)
-        assert "update overdue 48m" in " ".join(painted(screen.query_one("#incident-header")))
+        assert "update overdue 48m (u)" in " ".join(painted(screen.query_one("#incident-header")))
         await pilot.press("u")
         composer = app.screen
         assert isinstance(composer, ComposerScreen)

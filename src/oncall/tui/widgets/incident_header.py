@@ -48,7 +48,7 @@ class IncidentHeader(Static):
         second.append(f"IC {person.name} ({person.id})" if person else f"IC {incident.ic or 'nobody'}")
         second.append("  ·  ")
         if due:  # the stakeholder update owed (`domain/cadence.py`)
-            second.append(f"update {due}", "bold reverse red" if due.startswith("overdue") else "bold")
+            second.append(f"update {due} (u)", "bold reverse red" if due.startswith("overdue") else "bold")
             second.append("  ·  ")
         second.append(f"declared {humanize_age(now - declared)} ago" if declared
                       else f"reported {humanize_age(now - incident.detected_at)} ago, not declared")
