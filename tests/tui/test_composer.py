@@ -35,3 +35,24 @@ async def test_compose_preview_and_send_an_update(demo_app):
         assert "reloading the CRM export" in sent.data["text"]
         header = " ".join(painted(screen.query_one("#incident-header")))
         assert "overdue" not in header and "update due in 30m" in header, header
+
+
+async def test_an_update_falling_due_rings_once_and_says_so(demo_app):
+    from datetime import timedelta
+
+    app = demo_app()
+    rung = []
+    app.bell = lambda: rung.append(app.clock.now())
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        # At start INC-1's initial notice is already overdue: red in the queue, counted on the
+        # summary line, no bell.
+        assert rung == []
+        # INC-13's next update falls due while the console runs: one bell, one notification.
+        app.clock.advance(timedelta(minutes=51))
+        app.check_updates_due()
+        app.check_updates_due()
+        await pilot.pause()
+        assert len(rung) == 1
+        messages = [str(n.message) for n in app._notifications]
+        assert any("INC-13 (SEV-2) owes a stakeholder update now" in m for m in messages), messages

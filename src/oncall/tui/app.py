@@ -35,6 +35,7 @@ BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
 RUNBOOKS_AFTER_SECONDS = 1.0
 WARM_UP_AFTER_SECONDS = 0.1
+DUE_CHECK_SECONDS = 15  # how often to look for a stakeholder update that has fallen due
 
 
 SYNC_STATE_TEXT = {
@@ -69,6 +70,7 @@ class OncallApp(App):
         # says so (`screens/saving.py`), and enter tries again.
         self.session.database.conn.execute(f"PRAGMA busy_timeout = {CONSOLE_BUSY_TIMEOUT_MS}")
         self._poll = poll
+        self._told_due: set[tuple[int, object]] = set()  # (incident, due time) already rung for
         self._terminal: int | None = None  # the terminal's input, once running in one
         self.sync: SyncLink | None = None
         self._sync_line: tuple[str, str] = ("Reading the workspace…", "")
@@ -93,6 +95,8 @@ class OncallApp(App):
         # in a thread would otherwise slow both.
         self.set_timer(RUNBOOKS_AFTER_SECONDS, self.read_runbooks)
         self.set_timer(WARM_UP_AFTER_SECONDS, self.warm_up)
+        self.check_updates_due(quietly=True)
+        self.set_interval(DUE_CHECK_SECONDS, self.check_updates_due)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -146,6 +150,24 @@ class OncallApp(App):
             for screen in self.screens_in_sight():
                 screen.post_message(DataChanged())
             self.read_sync_state()  # a change is a new outbox entry: the footer says "pending"
+
+    def check_updates_due(self, quietly: bool = False) -> None:
+        """One bell and one notification when an incident's stakeholder update falls due while the
+        console runs (each due time once). Those already overdue when it starts are in red in the
+        queue and counted on its summary line; `quietly` takes note of them without ringing."""
+        from oncall.store.cadence import CadenceRepository
+
+        now = self.clock.now()
+        for due in CadenceRepository(self.session.database).due_by(now, include_drills=False):
+            key = (due.incident_id, due.update_due_at)
+            if key in self._told_due:
+                continue
+            self._told_due.add(key)
+            if quietly:
+                continue
+            self.bell()
+            self.notify(f"{due.ref} ({due.severity}) owes a stakeholder update now: open it and press u.",
+                        title="Update due", severity="warning", timeout=20, markup=False)
 
     def screens_in_sight(self) -> list[Screen]:
         """The screen in front, and under a form the screens that show through it. The others
