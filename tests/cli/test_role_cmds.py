@@ -61,3 +61,15 @@ def test_refusals_say_why_with_the_exit_codes_of_the_readme(oncall):
     shown = oncall("show", "1", "--json").json()
     assert {r["role"]: [p["id"] for p in r["people"]] for r in shown["roles"]} == \
         {"ic": ["maya"], "sme": ["tom"], "lead": [], "pm": []}
+
+
+def test_list_mine_is_the_consoles_m(oncall, monkeypatch):
+    declare(oncall)  # maya is IC
+    assert oncall("declare", "--title", "Orders late", "--severity", "SEV-3", "--asset", "cac-dashboard",
+                  "--ic", "tom").code == 0
+    assert oncall("assign", "2", "--role", "sme", "--person", "maya").code == 0
+    assert oncall("declare", "--title", "Not hers", "--severity", "SEV-3", "--asset", "cac-dashboard",
+                  "--ic", "tom").code == 0
+    monkeypatch.setenv("ONCALL_USER", "maya")
+    mine = oncall("list", "--mine", "--json").json()
+    assert sorted(row["ref"] for row in mine["incidents"]) == ["INC-1", "INC-2"] and mine["total"] == 2

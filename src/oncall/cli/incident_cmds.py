@@ -42,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="repeatable; `open` for every status still being worked on")
     listing.add_argument("--severity", type=arguments.severity, action="append", default=[], help="repeatable")
     listing.add_argument("--search", default="", help="full-text search")
+    listing.add_argument("--mine", action="store_true",
+                         help="only incidents where you ($ONCALL_USER) hold a role, as the console's m")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
@@ -118,8 +120,10 @@ def cmd_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from oncall.workspace.paths import current_actor
+
     flt = QueueFilter(statuses=frozenset().union(*args.status), severities=frozenset(args.severity),
-                      text=args.search)
+                      text=args.search, person=current_actor() if args.mine else "")
     with open_service(args) as service:
         reader = QueueReader(service.db)
         total = reader.count(flt)
