@@ -208,6 +208,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from oncall.comms.templates import RenderError, load_templates
     from oncall.domain.comms import fields_for, parse_template_name
+    from oncall.service.comms import jira_url
     from oncall.store.cadence import CadenceRepository
     from oncall.store.roles import RoleRepository
 
@@ -224,7 +225,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         next_update, _ = CadenceRepository(service.db).get(args.id)
         try:
             fields = fields_for(incident, service.config, roles, service.clock.now(),
-                                jira_url=_jira_url(service, args.id), next_update=next_update, extra=extra,
+                                jira_url=jira_url(service, args.id), next_update=next_update, extra=extra,
                                 events=service.events(args.id))
         except ValueError as error:
             raise CommandError(f"--set {error}") from None
@@ -282,15 +283,6 @@ def _read_values(values: list[str]) -> dict[str, str]:
             raise CommandError(f"--set {value!r}: use FIELD=VALUE (doing=\"reloading the export\")")
         extra[key.strip().lower()] = text
     return extra
-
-
-def _jira_url(service: IncidentService, incident_id: int) -> str | None:
-    jira = service.config.jira
-    if jira is None:
-        return None
-    row = service.db.conn.execute("SELECT jira_key FROM remote_incidents WHERE incident_id = ?",
-                                  (incident_id,)).fetchone()
-    return f"{jira.server.rstrip('/')}/browse/{row[0]}" if row and row[0] else None
 
 
 # ANSI escapes and control characters a template's own text might hold; newlines stay, and so does

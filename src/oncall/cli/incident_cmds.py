@@ -216,15 +216,20 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_ic(args: argparse.Namespace) -> int:
     with open_service(args) as service:
         _get(service, args.id)
-        if service.config.people and not service.config.person(args.person):
-            known = ", ".join(p.id for p in service.config.people)
-            raise CommandError(f"{args.person!r} is not on the roster; known: {known}")
+        check_roster(service, args.person)
         incident = _act(lambda: service.assign_ic(args.id, args.person, args.note))
         _report(args, incident, f"{incident.ref}: {incident.ic} is Incident Commander")
     return 0
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def check_roster(service, person_id: str) -> None:
+    """Someone not on the roster is bad input (exit 2), said before any rule is asked."""
+    if service.config.people and not service.config.person(person_id):
+        known = ", ".join(p.id for p in service.config.people)
+        raise CommandError(f"{person_id!r} is not on the roster; known: {known}")
 
 
 def _act(action):

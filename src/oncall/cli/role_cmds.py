@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import CommandError, open_service, print_json
-from oncall.cli.incident_cmds import _act, _get
+from oncall.cli.incident_cmds import _act, _get, check_roster
 
 if TYPE_CHECKING:  # pydantic-backed: imported when a command runs, not when `oncall` starts
     from oncall.domain.roles import RoleHolders
@@ -46,7 +46,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     role = Role(args.role)
     with open_service(args) as service:
         incident = _get(service, args.id)
-        _check_roster(service, args.person)
+        check_roster(service, args.person)
         holders = _act(lambda: service.assign_role(args.id, role, args.person, args.note))
         _say(args, service, holders, f"{incident.ref}: {args.person} is {ROLE_NAMES[role]}")
     return 0
@@ -97,12 +97,6 @@ def _person_json(person_id: str, config) -> dict:
 def _name(person_id: str, config) -> str:
     person = config.person(person_id)
     return f"{person.name} ({person_id})" if person else person_id
-
-
-def _check_roster(service, person_id: str) -> None:
-    if service.config.people and not service.config.person(person_id):
-        known = ", ".join(p.id for p in service.config.people)
-        raise CommandError(f"{person_id!r} is not on the roster; known: {known}")
 
 
 def _say(args: argparse.Namespace, service, holders: RoleHolders, message: str) -> None:

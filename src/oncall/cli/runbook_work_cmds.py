@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import timezone
 
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import EXIT_REFUSED, CommandError, open_service, print_json
@@ -90,7 +89,9 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if not any(a.runbook_id == runbook.id for a in work.attached(args.id)):
             raise CommandError(f"{runbook.id} is not attached to {incident.ref}: oncall runbook attach "
                                f"{args.id} {runbook.id}", EXIT_REFUSED)
-        values = evidence_values(service, incident)
+        from oncall.service.runbooks import evidence_values
+
+        values = evidence_values(service, args.id)
         sources = {source.name: source for source in service.config.sources}
         root = _root(args)
         what = describe(step.evidence, values, sources, root)
@@ -132,14 +133,6 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 3600:  # also refuses nan and inf, which never stop
         raise argparse.ArgumentTypeError(f"{text!r}: a time limit is more than 0 and at most 3600 seconds")
     return value
-
-
-def evidence_values(service, incident) -> dict[str, str]:
-    """The placeholders a step's evidence may use, from the incident and its asset."""
-    from oncall.domain.runbook import placeholder_values
-
-    return placeholder_values(incident.ref, service.config.asset(incident.asset),
-                              service.clock.now().astimezone(timezone.utc).date())
 
 
 def progress_json(runbook, attached) -> dict:

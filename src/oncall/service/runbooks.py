@@ -166,7 +166,7 @@ class RunbookService:
 
     def _finish_if_complete(self, incident_id: int, runbook: Runbook, now) -> None:
         attached = self._one(incident_id, runbook.id)
-        complete = all(attached.state_for(step) != "todo" for step in runbook.steps)
+        _, _, complete = attached.tally(runbook.steps)
         if complete and attached.finished_at is None:
             done = [s.number for s in runbook.steps if attached.state_for(s) == "done"]
             skipped = [(s.number, attached.progress_for(s).reason) for s in runbook.steps
@@ -206,3 +206,15 @@ def _step(runbook: Runbook, number: int) -> Step:
 
 def _state_word(state: str) -> str:
     return {"done": "done", "skipped": "skipped", "todo": "back to do"}[state]
+
+
+def evidence_values(service, incident_id: int) -> dict[str, str]:
+    """The values a step's evidence may fill its placeholders with, from the incident and its
+    asset (`domain.runbook.placeholder_values`); `service` is an `IncidentService`."""
+    from datetime import timezone
+
+    from oncall.domain.runbook import placeholder_values
+
+    incident = service.get(incident_id)
+    return placeholder_values(incident.ref, service.config.asset(incident.asset),
+                              service.clock.now().astimezone(timezone.utc).date())

@@ -42,6 +42,13 @@ class CadenceRepository:
             conn.execute("UPDATE incidents SET last_update_at = ?, update_due_at = ? WHERE id = ?",
                          (to_text(at), to_text(due) if due else None, incident_id))
 
+    def count_due_by(self, moment: datetime) -> int:
+        """How many incidents (not drills) owe an update by `moment`: one partial-index read,
+        cheap enough for the queue's summary line on every key."""
+        return self.db.conn.execute(
+            "SELECT count(*) FROM incidents WHERE update_due_at IS NOT NULL AND update_due_at <= ? AND NOT is_drill",
+            (to_text(moment),)).fetchone()[0]
+
     def due_by(self, moment: datetime, *, include_drills: bool = True) -> list[Due]:
         """Incidents whose update is due at or before `moment`, most overdue first (one index read)."""
         drills = "" if include_drills else " AND NOT is_drill"

@@ -280,10 +280,3 @@ def _row(row) -> QueueRow:
         is_drill=bool(row["is_drill"]),
         update_due_at=row["update_due_at"],
     )
-
-
-def overdue_count(database: Database, now: str) -> int:
-    """How many incidents owe a stakeholder update now (one partial-index read)."""
-    return database.conn.execute(
-        "SELECT count(*) FROM incidents WHERE update_due_at IS NOT NULL AND update_due_at <= ? AND NOT is_drill",
-        (now,)).fetchone()[0]

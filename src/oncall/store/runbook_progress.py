@@ -42,6 +42,13 @@ class AttachedRunbook:
         progress = self.progress_for(step)
         return progress.state if progress else "todo"
 
+    def tally(self, steps) -> tuple[int, int, bool]:  # noqa: ANN001 (the runbook's steps as they are now)
+        """(done, skipped, settled): settled when no step is left to do (the file may have grown
+        since `finished_at` was set, so it is worked out from the steps, not read)."""
+        states = [self.state_for(step) for step in steps]
+        done, skipped = states.count("done"), states.count("skipped")
+        return done, skipped, done + skipped == len(states)
+
 
 class RunbookProgressRepository:
     def __init__(self, database: Database) -> None:

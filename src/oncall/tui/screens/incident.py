@@ -244,9 +244,7 @@ class IncidentScreen(Screen):
             if runbook is None:
                 lines.append((entry.runbook_id, f"  {entry.title}: its file is gone from runbooks/"))
                 continue
-            done = sum(1 for step in runbook.steps if entry.state_for(step) == "done")
-            skipped = sum(1 for step in runbook.steps if entry.state_for(step) == "skipped")
-            settled = done + skipped == len(runbook.steps)  # (not finished_at: the file may have grown)
+            done, skipped, settled = entry.tally(runbook.steps)
             state = "finished" if settled else f"{done}/{len(runbook.steps)} done" + (
                 f", {skipped} skipped" if skipped else "")
             lines.append((runbook.id, f"  {runbook.title}  ·  {state}"))

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
-from oncall.domain.clock import to_text
-from oncall.store.queue import QueueFilter, overdue_count
+from oncall.store.cadence import CadenceRepository
+from oncall.store.queue import QueueFilter
 from oncall.tui.messages import DataChanged, WorkspaceLoaded
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.queue_table import QueueTable, header_text
@@ -137,7 +137,7 @@ class QueueScreen(Screen):
         else:
             on_call_text = "no on-call rotation" if self.session.loaded else ""
         shown = "counting…" if table.counting else f"{table.total:,} shown"
-        overdue = overdue_count(self.session.database, to_text(self.session.clock.now()))
+        overdue = CadenceRepository(self.session.database).count_due_by(self.session.clock.now())
         owed = f"{overdue} update{'s' if overdue != 1 else ''} overdue" if overdue else ""
         parts = [owed, flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
         self.query_one("#queue-summary", Static).update(

@@ -10,7 +10,6 @@ event; leaving and coming back (or another terminal) resumes where the incident 
 from __future__ import annotations
 
 import threading
-from datetime import timezone
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -131,9 +130,7 @@ class RunbookScreen(Screen[None]):
             self.app.pop_screen()
             return
         self.runbook, self.attached = runbook, attached
-        done = sum(1 for step in runbook.steps if attached.state_for(step) == "done")
-        skipped = sum(1 for step in runbook.steps if attached.state_for(step) == "skipped")
-        settled = done + skipped == len(runbook.steps)  # the file may have grown since it was finished
+        done, skipped, settled = attached.tally(runbook.steps)
         state = "finished" if settled else f"{done} done, {skipped} skipped of {len(runbook.steps)}"
         self.query_one("#runbook-title", Static).update(
             f"INC-{self.incident_id}  ·  {runbook.title}  ·  {state}\n"
@@ -196,11 +193,9 @@ class RunbookScreen(Screen[None]):
             return f"cannot run: {error}"
 
     def _values(self) -> dict[str, str]:
-        from oncall.domain.runbook import placeholder_values
+        from oncall.service.runbooks import evidence_values
 
-        incident = self.session.service.get(self.incident_id)
-        return placeholder_values(incident.ref, self.session.config.asset(incident.asset),
-                                  self.session.clock.now().astimezone(timezone.utc).date())
+        return evidence_values(self.session.service, self.incident_id)
 
     def _sources(self) -> dict:
         return {source.name: source for source in self.session.config.sources}
