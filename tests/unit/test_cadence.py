@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from oncall.domain.cadence import CommsSettings, due_after_update, next_update_text
+from oncall.domain.cadence import CommsSettings, due_after_update
+from oncall.domain.countdown import next_update_text
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 from oncall.service.incidents import Declaration

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from oncall.domain.severity import Severity
-from oncall.domain.countdown import next_update_text  # noqa: F401  (the countdown's words)
 from oncall.domain.status import Status
 
 FINISHED = frozenset({Status.RESOLVED, Status.CLOSED, Status.DISMISSED})

@@ -111,13 +111,13 @@ class Session:
         """The workspace's runbooks, read again when a file under `runbooks/` was added, removed
         or edited (a stat of each file: a few ms for 500); thread-safe. With `if_current`, only
         one already read and still current, else None (the caller reads it in a worker)."""
-        from oncall.workspace.runbooks import load_library
+        from oncall.workspace.runbooks import folder_signature, load_library
 
         folder = self.root / "runbooks"
         with self._library_lock:
             library = self._library
             fresh = library is not None and time.monotonic() - self._library_checked < LIBRARY_CHECK_SECONDS
-            if not fresh and (library is None or library.signature() != _folder_signature(folder)):
+            if not fresh and (library is None or library.signature() != folder_signature(folder)):
                 if if_current:
                     return None
                 library = self._library = load_library(folder, {s.name for s in self.config.sources})
@@ -176,9 +176,3 @@ class Session:
             self._seen_version = version
             return True
         return False
-
-
-def _folder_signature(folder: Path) -> tuple:
-    from oncall.workspace.runbooks import folder_signature
-
-    return folder_signature(folder)
