@@ -46,3 +46,9 @@ class Permanent(SyncError):
     def __init__(self, message: str, *, whole_target: bool = False) -> None:
         super().__init__(message)
         self.whole_target = whole_target
+
+
+class MaybeSent(SyncError):
+    """The request may have been carried out and there is no way to ask (an email whose server
+    dropped the connection after the message data, before its answer). Never retried silently:
+    the entry is marked failed and uncertain, and a person decides to send it again or not."""

@@ -12,6 +12,7 @@ import re
 
 JIRA_TOKEN_ENV = "ONCALL_JIRA_TOKEN"
 SLACK_TOKEN_ENV = "ONCALL_SLACK_TOKEN"
+SMTP_PASSWORD_ENV = "ONCALL_SMTP_PASSWORD"
 _AUTH_HEADER = re.compile(r"(['\"]?authorization['\"]?\s*[:=]\s*['\"]?)[^'\",}\n]+", re.IGNORECASE)
 
 
@@ -55,6 +56,16 @@ def jira_token() -> Secret:
 
 def slack_token() -> Secret:
     return _from_env(SLACK_TOKEN_ENV, "Slack sync")
+
+
+def smtp_password() -> Secret | None:
+    """The mail relay's password, or None when it is unset: a relay may take mail without a login.
+
+    Whether one is needed is the `[email] username`'s business, so a missing password is not an
+    error here; the email adapter says so when it has a username to log in with.
+    """
+    value = os.environ.get(SMTP_PASSWORD_ENV, "")
+    return Secret(value) if value else None
 
 
 def redact(text: str, *secrets: Secret | None) -> str:
