@@ -138,3 +138,30 @@ def test_a_drill_says_so(oncall):
     for name in ("technical-initial", "stakeholders-initial", "reporter-acknowledged"):
         out = json.loads(oncall("comms", "render", "1", "--template", name, "--json").out)["text"]
         assert "[DRILL]" in out.splitlines()[0], name
+
+
+def test_declare_records_who_reported_it_and_refuses_what_is_not_a_person(oncall):
+    declare(oncall, "--reported-by", "sofia")
+    shown = oncall("show", "1", "--json").json()
+    assert shown["incident"]["reported_by"] == "sofia"
+    assert "reported by sofia" in shown["timeline"][0]["text"]
+    assert "reported by           sofia" in oncall("show", "1").out
+    refused = oncall("declare", "--title", "x", "--severity", "SEV-3", "--asset", "cac-pipeline",
+                     "--reported-by", "not a person!")
+    assert refused.code == 2
+    assert "'not a person!' is not on the roster, a Slack user id (U04ABCDEF) or an email address" in refused.err
+    bad_mail = oncall("declare", "--title", "x", "--severity", "SEV-3", "--asset", "cac-pipeline",
+                      "--reported-by", "ana@@acme")
+    assert bad_mail.code == 2 and "is not an email address" in bad_mail.err
+    assert oncall("list", "--json").json()["total"] == 1, "nothing was declared by the refused ones"
+
+
+def test_an_answer_to_the_reporter_needs_a_reporter(oncall):
+    declare(oncall)
+    refused = oncall("comms", "send", "1", "--template", "reporter-acknowledged")
+    assert refused.code != 0 and "INC-1 has no reporter on record" in refused.err
+    declare(oncall, "--reported-by", "ana.silva@acme.example")
+    sent = oncall("comms", "send", "2", "--template", "reporter-acknowledged", "--json")
+    assert sent.code == 0, sent.err
+    event = oncall("show", "2", "--json").json()["timeline"][-1]
+    assert event["data"]["to"] == "ana.silva@acme.example" and event["data"]["by_email"] is True

@@ -56,3 +56,29 @@ async def test_an_update_falling_due_rings_once_and_says_so(demo_app):
         assert len(rung) == 1
         messages = [str(n.message) for n in app._notifications]
         assert any("INC-13 (SEV-2) owes a stakeholder update now" in m for m in messages), messages
+
+
+async def test_the_composer_says_where_it_goes_and_asks_only_what_the_template_reads(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("enter")  # INC-1, reported by Sofia Castro
+        await settled(pilot)
+        await pilot.press("u")
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        options = composer.query_one("#composer-templates")
+        visible = lambda: {w.id.removeprefix("composer-") for w in composer.query("Input") if w.display}  # noqa: E731
+        assert visible() == {"doing", "workaround", "eta", "next"}
+        assert "the timeline only" in " ".join(painted(composer.query_one("#composer-to")))
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = names.index("reporter-dismissed.md.j2")
+        await pilot.pause()
+        assert visible() == {"reason"}, "a dismissal asks why, and nothing else"
+        options.highlighted = names.index("stakeholders-resolved.md.j2")
+        await pilot.pause()
+        assert visible() == {"cause", "data_loss", "backfill"}
+        options.highlighted = names.index("reporter-acknowledged.md.j2")
+        await pilot.pause()
+        preview = "\n".join(painted(composer.query_one("#composer-text")))
+        assert "Hi Sofia Castro" in preview

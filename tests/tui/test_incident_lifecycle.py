@@ -149,3 +149,25 @@ async def test_a_new_workspace_without_assets_can_still_declare(tmp_path):
         table = app.screen.query_one(QueueTable)
         assert table.total == 1
         assert (table.current.title, table.current.asset) == ("Weekly CAC shows zero", "cac dashboard")
+
+
+async def test_the_declare_form_records_who_reported_it(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        form = app.screen
+        await pilot.press(*"Brazil blank on the ROI dashboard")
+        form.query_one("#severity", Select).value = "SEV-3"
+        form.query_one("#asset", Select).value = "marketing-roi-dashboard"
+        form.query_one("#reported", Input).value = "ana at acme"
+        await pilot.pause()
+        declare = form.query_one("#declare", Button)
+        assert declare.disabled
+        assert "'ana at acme' is not on the roster" in shown(form.query_one("#reported-error"))
+        form.query_one("#reported", Input).value = "ana.silva@acme.example"
+        await pilot.pause()
+        assert not declare.disabled and not form.query_one("#reported-error").display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        incident = app.session.service.get(app.screen.query_one(QueueTable).current.id)
+        assert incident.reported_by == "ana.silva@acme.example"

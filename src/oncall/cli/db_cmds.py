@@ -159,7 +159,9 @@ def cmd_db_rescue(args: argparse.Namespace) -> int:
         raise CommandError(f"{target} already exists; name a new file with --to")
     if not source.exists():
         raise CommandError(f"{source}: no such file; nothing to rescue")
-    targets = tuple(t for t in ("jira", "slack") if getattr(workspace.config, t) is not None)
+    from oncall.store.outbox import TARGETS
+
+    targets = tuple(t for t in TARGETS if getattr(workspace.config, t) is not None)
     report = rescue_database(source, target, targets)
     if args.json:
         print_json({"source": str(source), "rescued": str(target), "complete": report.complete,
@@ -180,7 +182,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from oncall.store.transfer import export_document
 
     workspace = _workspace(args)
-    targets = tuple(t for t in ("jira", "slack") if getattr(workspace.config, t) is not None)
+    from oncall.store.outbox import TARGETS
+
+    targets = tuple(t for t in TARGETS if getattr(workspace.config, t) is not None)
     database = open_database(workspace.database_path)
     try:
         if args.to is None:

@@ -33,6 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     declare.add_argument("--started-at", dest="started_at", default=None,
                          help="when the data went bad: ISO 8601, HH:MM, or -45m / -2h / -1d / -1w")
     declare.add_argument("--ic", default=None, help="Incident Commander (default: who is on call)")
+    declare.add_argument("--reported-by", dest="reported_by", default="",
+                         help="who reported it: a roster id, a Slack user id (U04ABCDEF) or an email address")
     declare.add_argument("--json", action="store_true")
     declare.set_defaults(handler=cmd_declare)
     take_dashed_values(declare, DASHED_TEXT)  # `--started-at -2h`, `--title "-5%"`: values, not options
@@ -108,15 +110,27 @@ def cmd_declare(args: argparse.Namespace) -> int:
             # A name that does not exist is bad input (exit 2), like an unknown severity.
             raise CommandError(f"unknown asset {args.asset!r}; known assets: {', '.join(a.id for a in assets)}")
         started = arguments.moment(args.started_at, "--started-at", service.clock) if args.started_at else None
+        _check_reporter(service, args.reported_by)
         try:
             incident = _act(lambda: service.declare(Declaration(
                 title=args.title, severity=args.severity, asset=args.asset, source=args.source,
-                impact=args.impact, started_at=started, ic=args.ic,
+                impact=args.impact, started_at=started, ic=args.ic, reported_by=args.reported_by,
             )))
         except ValidationError as error:  # an empty or over-long title
             raise CommandError(_validation_message(error)) from None
         _report(args, incident, f"declared {incident.ref} {incident.severity.value} {incident.title}")
     return 0
+
+
+def _check_reporter(service, reporter: str) -> None:
+    """A reporter who cannot be a person is bad input (exit 2), like an unknown asset."""
+    from oncall.domain.reporter import parse_reporter
+    from oncall.domain.rules import RuleViolation
+
+    try:
+        parse_reporter(reporter, lambda person: service.config.person(person) is not None)
+    except RuleViolation as problem:
+        raise CommandError(f"--{problem}") from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -163,6 +177,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {clean_line(incident.title)}")
         for label, value in (
             ("asset", incident.asset), ("source", incident.source.value),
+            *((("reported by", incident.reported_by),) if incident.reported_by else ()),
             *((label, who) for label, who in roles_lines(holders, service.config)),
             ("impact", incident.impact or "-"), ("ETA", incident.eta or "-"),
             ("started", _text(incident.started_at)), ("detected", _text(incident.detected_at)),

@@ -75,6 +75,7 @@ class TemplateSet:
     folder: Path | None = None
     _compiled: dict[str, Template] = field(default_factory=dict, repr=False)
     _sources: dict[str, str] = field(default_factory=dict, repr=False)
+    _fields: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @property
     def names(self) -> list[str]:
@@ -83,6 +84,15 @@ class TemplateSet:
     def source(self, name: str) -> str:
         """The text of the template in effect."""
         return self._sources[self._known(name)]
+
+    def fields_used(self, name: str) -> frozenset[str]:
+        """The fields the template in effect reads (the composer asks only for those)."""
+        from jinja2 import meta
+
+        source = self.source(name)
+        if name not in self._fields:
+            self._fields[name] = frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+        return self._fields[name]
 
     def render(self, name: str, fields: UpdateFields, target: Target = "slack") -> str:
         """The message, as it would be sent. With `target="slack"` every value in `fields` is
@@ -103,6 +113,7 @@ class TemplateSet:
             self.broken[name] = Path(where)
             self.templates[name] = BUILT_IN
             self._compiled[name], self._sources[name] = _builtins()[name]
+            self._fields.pop(name, None)
             return self.render(name, fields, target)
 
     def _known(self, name: str) -> str:

@@ -33,16 +33,18 @@ class Sample:
     # (minutes after detection, actor, action, argument, reason)
     script: tuple[tuple[int, str, str, str, str], ...] = ()
     triage: bool = False
+    reporter: str = ""  # who reported it: a roster id, a Slack id or an email address
 
 
 SAMPLES: tuple[Sample, ...] = (
     Sample(timedelta(minutes=48), "Weekly CAC up 340% on the exec dashboard", S1, "cac-dashboard", REPORT,
            "CAC for week 47 shows $412 instead of ~$95; the 11 AM business review uses it.", "maya",
-           timedelta(hours=9), (
+           timedelta(hours=9), reporter="sofia", script=(
                (2, "maya", "role", "sme:lukas", "Knows the CRM export and stg_ad_spend."),
                (2, "maya", "role", "lead:grace", ""),
                (2, "maya", "role", "pm:omar", "Owns the 11 AM business review."),
                (3, "maya", "note", "Asked #data-incidents to stop DMing; updates here every 30 min.", ""),
+               (4, "maya", "update", "reporter-acknowledged", "Checking the CRM export and the CAC pipeline."),
                (9, "lukas", "note", "stg_ad_spend row count normal; new-customer count dropped 78% on Sunday.", ""),
                (21, "maya", "status", "identified", "CRM export delivered a partial file (schema change upstream)."),
                (26, "maya", "eta", "Backfill running; right numbers within the hour", ""),
@@ -55,7 +57,8 @@ SAMPLES: tuple[Sample, ...] = (
                (130, "tom", "update", "stakeholders-update", "Waiting on Meta support; backfill once it answers."),
            )),
     Sample(timedelta(minutes=12), "Dashboard shows no data for Brazil", S3, "marketing-roi-dashboard", REPORT,
-           "One region blank; other regions fine.", "priya", timedelta(hours=2), (), True),
+           "One region blank; other regions fine.", "priya", timedelta(hours=2), (), True,
+           reporter="ana.silva@acme.example"),
     Sample(timedelta(minutes=35), "dbt source freshness: stg_ad_spend stale 26h", S2, "stg-ad-spend", ALERT,
            "", "maya", timedelta(hours=26), (), True),
     Sample(timedelta(hours=6), "fct_weekly_cac duplicated rows after re-run", S2, "fct-weekly-cac", ALERT,
@@ -144,6 +147,7 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
             started_at=started,
             ic=sample.ic,
             status=Status.TRIAGE if sample.triage else Status.INVESTIGATING,
+            reported_by=sample.reporter,
         ))
         assert incident.id is not None
         for minutes, actor, action, argument, reason in sample.script:

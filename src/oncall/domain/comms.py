@@ -213,7 +213,8 @@ def fields_for(incident: Incident, config: Config, roles: RoleHolders, now: date
         roles=RolesRef(tuple(p for p in map(person, roles.sme) if p), person(roles.lead), person(roles.pm)),
         jira_url=jira_url or "", workaround="", data_loss=data_loss, backfill="", wrong_from=wrong_from,
         wrong_to=wrong_to, reason=_status_reason(events, Status.DISMISSED),
-        cause=_status_reason(events, Status.IDENTIFIED), reporter="", drill=incident.is_drill, now=now,
+        cause=_status_reason(events, Status.IDENTIFIED), reporter=person(incident.reported_by).name
+        if incident.reported_by else "", drill=incident.is_drill, now=now,
     )
     values.update(typed)
     return UpdateFields(**values)

@@ -61,6 +61,8 @@ class Incident(BaseModel):
     eta: OneLine = ""
     ic: OneLine | None = None
     is_drill: bool = False
+    # Who reported it (a roster id, a Slack user id or an email address; `domain/reporter.py`).
+    reported_by: OneLine = ""
     started_at: datetime | None = None
     detected_at: datetime
     declared_at: datetime | None = None

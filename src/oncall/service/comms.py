@@ -11,7 +11,8 @@ from typing import Any
 
 from oncall.domain import cadence
 from oncall.domain.clock import Clock, to_text
-from oncall.domain.incident import EventKind, TimelineEvent
+from oncall.domain.incident import EventKind, Incident, TimelineEvent
+from oncall.domain.reporter import reporter_of
 from oncall.domain.rules import RuleViolation
 from oncall.domain.text import clean_block
 from oncall.store.cadence import CadenceRepository
@@ -47,17 +48,65 @@ class CommsService:
             raise RuleViolation("the next update it promises must be later than now")
         with self.db.write():
             incident = self.incidents.get(incident_id)
+            to = self.recipients(incident, audience)
             self.incidents.save(incident.model_copy(update={"updated_at": now}))
             first_line = text.splitlines()[0][:120]
             data: dict[str, Any] = {"template": template, "audience": audience, "text": text,
                                     "slack_text": slack_text,
-                                    "next_update": to_text(next_update) if next_update else None}
+                                    "next_update": to_text(next_update) if next_update else None, **to}
             event = self.timeline.append(TimelineEvent(
                 incident_id=incident_id, at=now, actor=self.actor, kind=EventKind.UPDATE_SENT,
                 text=f"{audience} update sent ({template}): {first_line}", data=data))
-            due = cadence.due_after_update(now, next_update, incident.severity, incident.status, self.config.comms)
-            self.cadence.sent(incident_id, now, due)
+            if audience != "reporter":  # answering the reporter is not the update the cadence owes
+                due = cadence.due_after_update(now, next_update, incident.severity, incident.status, self.config.comms)
+                self.cadence.sent(incident_id, now, due)
         return event
+
+
+    def recipients(self, incident: Incident, audience: str) -> dict[str, Any]:
+        """Who the update goes to, recorded with it: the reporter (`to`, and `by_email` when they
+        are answered by email) and the email addresses (`email_to`). A drill emails nobody."""
+        found: dict[str, Any] = {}
+        email = self.config.email
+        if audience == "reporter":
+            reporter = reporter_of(incident.reported_by, lambda person: self.config.person(person) is not None)
+            if reporter is None:
+                raise RuleViolation(f"{incident.ref} has no reporter on record (declare with a reporter to "
+                                    "acknowledge them)")
+            found["to"] = reporter.value
+            if reporter.by_email:
+                found["by_email"] = True
+                if email is not None and not incident.is_drill:
+                    found["email_to"] = [reporter.value]
+        elif audience == "stakeholders" and email is not None and not incident.is_drill:
+            addresses = email.recipients_for(incident.severity)
+            if addresses:
+                found["email_to"] = addresses
+        return found
+
+    def destination(self, incident_id: int, audience: str) -> str:
+        """Where an update for `audience` would go, in words, for the composer."""
+        incident = self.incidents.get(incident_id)
+        if incident.is_drill:
+            return "a drill: the timeline only, never a real channel or person"
+        slack, jira = self.config.slack, self.config.jira
+        places = []
+        try:
+            to = self.recipients(incident, audience)
+        except RuleViolation as problem:
+            return str(problem)
+        if audience == "technical" and slack:
+            places.append("the incident's Slack thread")
+        if audience == "stakeholders" and slack and slack.stakeholder_channel:
+            places.append(f"#{slack.stakeholder_channel.lstrip('#')}")
+        if audience == "reporter" and slack and not to.get("by_email"):
+            places.append(f"{to['to']} in the incident's Slack thread")
+        if to.get("email_to"):
+            count = len(to["email_to"])
+            places.append(f"email to {to['email_to'][0]}" if count == 1 else f"email to {count} addresses")
+        if jira:
+            places.append("a Jira comment")
+        return "To: " + (", ".join(places) if places else "the timeline only (no Slack, email or Jira set up)")
 
 
 def render_update(service, root, incident_id: int, name: str, next_update: datetime | None = None,
@@ -90,11 +139,28 @@ def jira_url(service, incident_id: int) -> str | None:
 
 
 def proposed_template(service, incident_id: int) -> str:
-    """The update the incident owes next: the initial notice if none was sent, the resolved notice
-    once resolved, else an update (for the technical thread)."""
+    """The update the incident owes next. A dismissed report: the note to its reporter. Otherwise
+    the technical notice first; then the reporter's acknowledgement (if someone reported it);
+    once resolved, the resolved notices (technical, then stakeholders where they are reached)
+    and the reporter's "fixed" note; else the next technical update."""
     from oncall.domain.status import Status
 
     incident = service.get(incident_id)
-    sent = any(e.kind is EventKind.UPDATE_SENT for e in service.events(incident_id))
-    moment = "resolved" if incident.status in (Status.RESOLVED, Status.CLOSED) else ("update" if sent else "initial")
-    return f"technical-{moment}.md.j2"
+    sent = {str(e.data.get("template")) for e in service.events(incident_id) if e.kind is EventKind.UPDATE_SENT}
+    reporter = bool(incident.reported_by)
+    slack, email = service.config.slack, service.config.email
+    stakeholders_reached = bool((slack and slack.stakeholder_channel) or (email and email.stakeholders))
+    if incident.status is Status.DISMISSED:
+        wanted = ["reporter-dismissed"] if reporter else ["technical-update"]
+    elif incident.status in (Status.RESOLVED, Status.CLOSED):
+        wanted = ["technical-resolved"] + (["stakeholders-resolved"] if stakeholders_reached else []) \
+            + (["reporter-fixed"] if reporter else [])
+    else:
+        wanted = ["technical-initial"] + (["reporter-acknowledged"] if reporter else []) \
+            + (["stakeholders-initial"] if stakeholders_reached else [])
+    for name in wanted:
+        if f"{name}.md.j2" not in sent:
+            return f"{name}.md.j2"
+    if incident.status in (Status.RESOLVED, Status.CLOSED):
+        return "technical-resolved.md.j2"
+    return "technical-update.md.j2"

@@ -10,6 +10,7 @@ from typing import Any
 from oncall.domain.clock import Clock, to_text
 from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
 from oncall.domain.people import Role
+from oncall.domain.reporter import parse_reporter
 from oncall.domain.raci import Activity, RaciChart
 from oncall.domain.roles import ROLE_NAMES, RoleHolders, check_removal, plan_assignment
 from oncall.domain.rules import RuleViolation, check_severity_change, check_transition
@@ -37,6 +38,7 @@ class Declaration:
     started_at: datetime | None = None
     ic: str | None = None
     status: Status = Status.INVESTIGATING
+    reported_by: str = ""  # a roster id, a Slack user id or an email address (`domain/reporter.py`)
 
 
 class IncidentService:
@@ -81,6 +83,7 @@ class IncidentService:
             raise RuleViolation(f"started-at {to_text(declaration.started_at)} is in the future")
         if declaration.ic and self.config.people and not self.config.person(declaration.ic):
             raise RuleViolation(f"{declaration.ic!r} is not on the roster; known: {self._roster_ids()}")
+        reporter = parse_reporter(declaration.reported_by, lambda person: self.config.person(person) is not None)
         ic = declaration.ic or self.on_call() or self._declarer_as_ic()
         is_triage = declaration.status is Status.TRIAGE
         incident = Incident(
@@ -92,6 +95,7 @@ class IncidentService:
             impact=declaration.impact.strip(),
             ic=ic,
             is_drill=declaration.source is DetectionSource.DRILL,
+            reported_by=reporter.value if reporter else "",
             started_at=declaration.started_at,
             detected_at=now,
             declared_at=None if is_triage else now,
@@ -104,6 +108,7 @@ class IncidentService:
                 "status": incident.status.value,
                 "asset": incident.asset,
                 "source": incident.source.value,
+                **({"reported_by": incident.reported_by} if incident.reported_by else {}),
                 **self._informed(incident, Activity.DECLARE, RoleHolders(ic=ic)),
             })
             self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
@@ -312,4 +317,5 @@ STATUS_ACTIVITY = {
 
 def _declared_text(incident: Incident) -> str:
     verb = "opened for triage" if incident.status is Status.TRIAGE else "declared"
-    return f"{incident.severity.value} {verb} on {incident.asset} ({incident.source.value})"
+    reported = f", reported by {incident.reported_by}" if incident.reported_by else ""
+    return f"{incident.severity.value} {verb} on {incident.asset} ({incident.source.value}{reported})"

@@ -18,7 +18,7 @@ from oncall.domain.incident import EventKind
 from oncall.store.db import Database, in_chunks
 from oncall.store.remote_ids import RemoteIds, Steps
 
-TARGETS = ("jira", "slack")
+TARGETS = ("jira", "slack", "email")
 ATTEMPT_LEASE_SECONDS = 120.0  # longer than a marked job waits in a pass plus its request's timeout
 OPEN_STATES = ("pending", "failed")
 
@@ -160,21 +160,25 @@ class OutboxStore:
                     steps: Steps = ()) -> None:
         self._set(outbox_id, target, "failed", at, error, uncertain=uncertain, steps=steps)
 
-    def retry_now(self, outbox_id: int, target: str, at: float) -> None:
-        """A person asked for another try: pending again, due now. Keeps `uncertain` (safety)."""
+    def retry_now(self, outbox_id: int, target: str, at: float, *, send_again: bool = False) -> None:
+        """A person asked for another try: pending again, due now. Keeps `uncertain` (safety: Jira
+        and Slack look before sending again) unless `send_again`: the person checked that an
+        email that may have been sent was not, and wants it sent."""
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO sync_delivery (outbox_id, target, state, updated_at) VALUES (?, ?, 'pending', ?) "
                 "ON CONFLICT (outbox_id, target) DO UPDATE SET state = 'pending', next_attempt_at = 0, "
-                "updated_at = excluded.updated_at",
-                (outbox_id, target, _stamp(at)),
+                "uncertain = CASE WHEN ? THEN 0 ELSE uncertain END, updated_at = excluded.updated_at",
+                (outbox_id, target, _stamp(at), int(send_again)),
             )
 
     def retry_all_failed(self, target: str, at: float) -> int:
+        """Every failed entry of `target` due again now; emails that may have been sent are left
+        for a person to decide one by one (`retry_now(send_again=True)`)."""
         with self.db.write() as conn:
             cursor = conn.execute(
                 "UPDATE sync_delivery SET state = 'pending', next_attempt_at = 0, updated_at = ? "
-                "WHERE target = ? AND state = 'failed'",
+                "WHERE target = ? AND state = 'failed' AND NOT (target = 'email' AND uncertain)",
                 (_stamp(at), target),
             )
         return cursor.rowcount

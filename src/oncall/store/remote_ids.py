@@ -33,6 +33,10 @@ class RemoteIncident:
     slack_creating: bool = False
     slack_text: str = ""
     jira_thread_link: str = ""  # the Slack ts the Jira issue's "Slack thread" link points at
+    stakeholder_channel: str | None = None  # the incident's post in the stakeholder channel
+    stakeholder_ts: str | None = None
+    stakeholder_creating: bool = False
+    email_thread: str = ""  # the Message-ID of its first stakeholder email
 
     @property
     def jira_creating(self) -> bool:
@@ -97,7 +101,9 @@ class RemoteIds:
             incident_id=row["incident_id"], label=row["label"], jira_key=row["jira_key"],
             jira_creating_since=float(row["jira_creating"] or 0), jira_updated=row["jira_updated"],
             slack_channel=row["slack_channel"], slack_ts=row["slack_ts"], slack_creating=bool(row["slack_creating"]), slack_text=row["slack_text"],
-            jira_thread_link=row["jira_thread_link"],
+            jira_thread_link=row["jira_thread_link"], stakeholder_channel=row["stakeholder_channel"],
+            stakeholder_ts=row["stakeholder_ts"], stakeholder_creating=bool(row["stakeholder_creating"]),
+            email_thread=row["email_thread"],
         )
 
     def by_label(self, label: str) -> RemoteIncident | None:
@@ -111,7 +117,7 @@ class RemoteIds:
     def update_incident(self, incident_id: int, **values) -> None:
         """Set some columns of the incident's row, creating it (with its label) if needed."""
         allowed = {"label", "jira_key", "jira_creating", "jira_updated", "slack_channel", "slack_ts", "slack_creating", "slack_text",
-                   "jira_thread_link"}
+                   "jira_thread_link", "stakeholder_channel", "stakeholder_ts", "stakeholder_creating", "email_thread"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"unknown remote id columns: {sorted(unknown)}")

@@ -21,7 +21,8 @@ from oncall.store.incidents import IncidentRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.store.roles import RoleRepository
 from oncall.sync import assignee, messages
-from oncall.sync.errors import Permanent, Transient
+from oncall.sync.email_adapter import EmailAdapter, build_message, message_id
+from oncall.sync.errors import MaybeSent, Permanent, Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.slack_adapter import SlackAdapter
@@ -164,10 +165,12 @@ class SlackDelivery(Delivery):
         if incident.is_drill:
             return "a drill: never sent to Slack"
         channel, parent_ts, label = self.ensure_parent(incident, job.remote)
-        for step in messages.slack_steps(event):
+        for step in messages.slack_steps(event, bool(self.slack.stakeholder_channel)):
             if step in job.done_steps:
                 continue
-            if step == "parent":
+            if step == "stakeholder":
+                self._record(job, step, self.post_for_stakeholders(job, label))
+            elif step == "parent":
                 self.refresh_parent(incident)
                 self._record(job, step, parent_ts)
             elif step == "reply":
@@ -180,6 +183,40 @@ class SlackDelivery(Delivery):
                     )
                 self._record(job, step, found)
         return ""
+
+    def post_for_stakeholders(self, job: Job, label: str) -> str:
+        """A stakeholder update in the stakeholder channel: the incident's first is a top-level
+        post, later ones reply in its thread. A post or reply sent without an answer is looked
+        for (by its metadata) before it is sent again. A problem with that channel fails this
+        update only: the incident channel goes on."""
+        event, incident = job.event, job.incident
+        assert incident.id is not None
+        marker = messages.event_marker(label, event.id or 0)
+        metadata = messages.stakeholder_metadata(label, event.id or 0)
+        text = messages.slack_reply(event, self.config.person)
+        try:
+            channel = self.adapter.stakeholder_channel_id()
+            remote = self.ids.incident(incident.id)
+            if remote.stakeholder_ts and remote.stakeholder_channel == channel:
+                found = self.adapter.find_reply(channel, remote.stakeholder_ts, marker, messages.STAKEHOLDER_EVENT_TYPE) \
+                    if job.entry.uncertain else None
+                return found or self.adapter.post_reply(channel, remote.stakeholder_ts, text, metadata, False)
+            if remote.stakeholder_creating:
+                since = (incident.detected_at - timedelta(days=THREAD_SCAN_DAYS)).timestamp()
+                found = self.adapter.find_message(channel, messages.STAKEHOLDER_EVENT_TYPE, "label", label, since)
+                if found:
+                    self.ids.update_incident(incident.id, stakeholder_channel=channel, stakeholder_ts=found,
+                                             stakeholder_creating=False)
+                    # The thread's answer includes the post itself: this update may be the post, or a reply.
+                    sent = self.adapter.find_reply(channel, found, marker, messages.STAKEHOLDER_EVENT_TYPE)
+                    return sent or self.adapter.post_reply(channel, found, text, metadata, False)
+            self.ids.update_incident(incident.id, stakeholder_creating=True)
+            ts = self.adapter.post_message(channel, text, metadata, "posting to the stakeholder channel")
+            self.ids.update_incident(incident.id, stakeholder_channel=channel, stakeholder_ts=ts,
+                                     stakeholder_creating=False)
+            return ts
+        except Permanent as error:  # the stakeholder channel's own problem stops only this update
+            raise Permanent(f"stakeholder channel: {error.message}") from None
 
     def parent_text(self, incident: Incident) -> str:
         assert incident.id is not None
@@ -238,3 +275,45 @@ class SlackDelivery(Delivery):
         if remote.slack_channel and remote.slack_ts and text != remote.slack_text:
             self.adapter.update_parent(remote.slack_channel, remote.slack_ts, text)
             self.ids.update_incident(incident.id, slack_text=text)
+
+
+class EmailDelivery(Delivery):
+    """Stakeholder updates (and a reporter's answer) by email. SMTP cannot be asked whether a
+    message arrived, so an attempt whose outcome is unknown is never repeated here: it fails as
+    "may have been sent", and a person sends it again (the sync screen's retry) or discards it."""
+
+    target = "email"
+
+    def __init__(self, database: Database, config: Config, adapter: EmailAdapter,
+                 now: Callable[[], float] = time.time) -> None:
+        super().__init__(database, config)
+        self.adapter = adapter
+        self.now = now
+        assert config.email is not None
+        self.email = config.email
+
+    def _deliver(self, job: Job) -> str:
+        incident, event = job.incident, job.event
+        if incident.is_drill:
+            return "a drill: never emailed"
+        assert incident.id is not None
+        for step in messages.email_steps(event):
+            if step in job.done_steps:
+                continue
+            if job.entry.uncertain:
+                raise MaybeSent(job.entry.last_error if "may have been sent" in job.entry.last_error else
+                                "may have been sent: an earlier attempt ended without an answer; check with a "
+                                "recipient, then send it again (r on the sync screen) or discard it (d)")
+            remote = self.ids.incident(incident.id)
+            audience = messages.update_audience(event)
+            marker = messages.event_marker(remote.label, event.id or 0)
+            domain = self.email.sender.rsplit("@", 1)[-1]
+            sent_id = message_id(marker, domain)
+            thread = remote.email_thread if audience == "stakeholders" else ""
+            message = build_message(self.email, messages.email_recipients(event), messages.email_subject(event, incident),
+                                    str(event.data.get("text") or event.text), sent_id, in_reply_to=thread,
+                                    sent_at=event.at, marker=marker)
+            self._record(job, step, self.adapter.send(message))
+            if audience == "stakeholders" and not remote.email_thread:
+                self.ids.update_incident(incident.id, email_thread=sent_id)
+        return ""

@@ -12,7 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 from oncall.store.db import open_database
-from oncall.store.outbox import OutboxEntry, OutboxStore
+from oncall.store.outbox import TARGETS, OutboxEntry, OutboxStore
 from oncall.sync.retry import SystemTimer, Timer
 from oncall.sync.status import SyncSummary, sync_status
 from oncall.sync.worker import SyncWorker
@@ -32,7 +32,7 @@ class SyncDesk:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return tuple(t for t in ("jira", "slack") if getattr(self.config, t) is not None)
+        return tuple(t for t in TARGETS if getattr(self.config, t) is not None)
 
     def summary(self) -> SyncSummary:
         with closing(open_database(self.database_path)) as database:
@@ -44,8 +44,11 @@ class SyncDesk:
             return OutboxStore(database).open_entries(self.targets, limit)
 
     def retry(self, entry: OutboxEntry) -> None:
+        """Try one entry again now. For an email that may have been sent, this is the person's
+        decision to send it again (`retry_all` leaves those alone: each is decided on its own)."""
         with closing(open_database(self.database_path)) as database:
-            OutboxStore(database).retry_now(entry.outbox_id, entry.target, self.timer.time())
+            OutboxStore(database).retry_now(entry.outbox_id, entry.target, self.timer.time(),
+                                            send_again=entry.target == "email")
         if self.worker is not None:
             self.worker.unblock(entry.target)
 

@@ -122,13 +122,22 @@ def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", dri
     return ["comment"]
 
 
-def slack_steps(event: TimelineEvent) -> list[str]:
+def update_audience(event: TimelineEvent) -> str:
+    """Who an `update_sent` event was for: technical, stakeholders or reporter ('' otherwise)."""
+    return str(event.data.get("audience") or "") if event.kind is EventKind.UPDATE_SENT else ""
+
+
+def slack_steps(event: TimelineEvent, stakeholder_channel: bool = False) -> list[str]:
+    """`stakeholder_channel`: one is configured (`[slack] stakeholder_channel`)."""
     if event.kind in RUNBOOK_KINDS:  # runbook work is for the people doing it, not the channel
         return []
     if event.kind is EventKind.UPDATE_SENT:
-        # The technical update is a reply in the incident's thread. (Stakeholder updates go to the
-        # stakeholder channel: not sent by this version; they stay on the timeline and in Jira.)
-        return ["reply"] if event.data.get("audience") == "technical" else []
+        audience = update_audience(event)
+        if audience == "stakeholders":  # a post of its own in the stakeholder channel, then its thread
+            return ["stakeholder"] if stakeholder_channel else []
+        if audience == "reporter":  # a reply that mentions them, unless they are answered by email
+            return [] if event.data.get("by_email") else ["reply"]
+        return ["reply"]  # technical: a reply in the incident's thread
     if event.kind is EventKind.DECLARED:  # the parent message says it; a reply tells the Informed
         return ["reply"] if informed(event) else []
     if event.data.get("source") == "jira":  # a status set in Jira: the incident message shows it
@@ -220,6 +229,15 @@ def slack_person(person_id: str, roster: Roster) -> str:
     return mention(person.slack_id, person.name) if person is not None else slack_escape(person_id)
 
 
+def reporter_mention(reporter: str, roster: Roster) -> str:
+    """The reporter as the reply addresses them: a mention from a Slack id (theirs, or the
+    roster's for them), else their name."""
+    person = roster(reporter)
+    if person is not None:
+        return mention(person.slack_id, person.name)
+    return mention(reporter, reporter)
+
+
 def slack_roles(holders: RoleHolders | None, roster: Roster) -> str:
     """`SME: <@U1>, <@U2> · Lead: <@U3> · PM: Omar Haddad`; roles nobody holds are left out."""
     if holders is None:
@@ -256,7 +274,11 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
     """A thread reply: what happened; the new IC, or the person given a role, mentioned (the one
     relieved of a role named, not pinged); the people Informed mentioned on a line `For: …`."""
     if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("slack_text"), str):
-        return event.data["slack_text"]  # rendered for Slack, what people typed escaped already
+        text = event.data["slack_text"]  # rendered for Slack, what people typed escaped already
+        to = event.data.get("to")
+        if update_audience(event) == "reporter" and isinstance(to, str) and to:
+            return f"{reporter_mention(to, roster)} {text}"
+        return text
     text = slack_escape(event.text)
     who = new_ic(event) or role_person(event)
     person = roster(who) if who else None
@@ -273,6 +295,7 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
 
 PARENT_EVENT_TYPE = "oncall_incident"
 REPLY_EVENT_TYPE = "oncall_event"
+STAKEHOLDER_EVENT_TYPE = "oncall_stakeholder_update"
 
 
 def parent_metadata(label: str) -> dict:
@@ -281,3 +304,38 @@ def parent_metadata(label: str) -> dict:
 
 def reply_metadata(label: str, event_id: int) -> dict:
     return {"event_type": REPLY_EVENT_TYPE, "event_payload": {"label": label, "event": event_marker(label, event_id)}}
+
+
+def stakeholder_metadata(label: str, event_id: int) -> dict:
+    """On every post and reply in the stakeholder channel: finds one sent without an answer."""
+    return {"event_type": STAKEHOLDER_EVENT_TYPE,
+            "event_payload": {"label": label, "event": event_marker(label, event_id)}}
+
+
+# -- email -------------------------------------------------------------------------------------
+
+
+def email_recipients(event: TimelineEvent, drill: bool = False) -> list[str]:
+    """The addresses an update was sent to by email (`data["email_to"]`, chosen when it was
+    sent); none for other events, and none ever for a drill."""
+    addresses = event.data.get("email_to") if event.kind is EventKind.UPDATE_SENT else None
+    if drill or not isinstance(addresses, list):
+        return []
+    return [address for address in addresses if isinstance(address, str) and address]
+
+
+def email_steps(event: TimelineEvent, drill: bool = False) -> list[str]:
+    return ["email"] if email_recipients(event, drill) else []
+
+
+_EMAIL_MOMENTS = {"initial": "incident notice", "update": "update", "resolved": "resolved",
+                  "acknowledged": "we are looking into your report", "dismissed": "about your report",
+                  "fixed": "your report: fixed"}
+
+
+def email_subject(event: TimelineEvent, incident: Incident) -> str:
+    """`[SEV-1] INC-42 Weekly CAC up 340% — update`: the same incident's emails sort together."""
+    template = str(event.data.get("template") or "")
+    moment = template.removesuffix(".md.j2").split("-", 1)[-1]
+    said = _EMAIL_MOMENTS.get(moment, "update")
+    return f"[{incident.severity.value}] {incident.ref} {incident.title} — {said}"

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from oncall.store.outbox import OutboxStore
 from oncall.sync.deliver import Delivery
-from oncall.sync.errors import Permanent, SyncError, Transient
+from oncall.sync.errors import MaybeSent, Permanent, SyncError, Transient
 from oncall.sync.jobs import Job, TargetPlan
 
 if TYPE_CHECKING:
@@ -222,6 +222,8 @@ class DeliveryPass:
         entry = job.entry
         try:
             note = delivery.deliver(job)
+        except MaybeSent as error:  # never repeated silently: a person decides
+            return Outcome(target, job, "failed", error.message, True, steps=delivery.completed)
         except Permanent as error:
             if error.whole_target:
                 self.worker.blocked[target] = error.message  # the other lanes stop at once

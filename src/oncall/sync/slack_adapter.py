@@ -58,7 +58,7 @@ class SlackAdapter:
         )
         # Set after construction: given None, WebClient falls back to HTTP(S)_PROXY from the environment.
         self.client.proxy = proxy_for(config.api_url)
-        self._channel_id: str | None = None
+        self._channel_ids: dict[str, str] = {}  # channel name (or id) -> id, looked up once
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[], T], what: str = "", tries: int = MAX_REFUSALS_PER_CALL) -> T:
@@ -85,14 +85,20 @@ class SlackAdapter:
     # -- the channel -------------------------------------------------------------------------
 
     def channel_id(self) -> str:
-        """The channel's id; a name (`#data-incidents`) is looked up once with conversations.list."""
-        with self._lock:
-            if self._channel_id is None:
-                self._channel_id = self._resolve_channel()
-            return self._channel_id
+        """The incident channel's id; a name (`#data-incidents`) is looked up once with conversations.list."""
+        return self._id_of(self.config.channel_name, "[slack] channel")
 
-    def _resolve_channel(self) -> str:
-        wanted = self.config.channel_name
+    def stakeholder_channel_id(self) -> str:
+        """The stakeholder channel's id (`[slack] stakeholder_channel`), looked up the same way."""
+        return self._id_of(self.config.stakeholder_channel.lstrip("#"), "[slack] stakeholder_channel")
+
+    def _id_of(self, wanted: str, key: str) -> str:
+        with self._lock:
+            if wanted not in self._channel_ids:
+                self._channel_ids[wanted] = self._resolve_channel(wanted, key)
+            return self._channel_ids[wanted]
+
+    def _resolve_channel(self, wanted: str, key: str) -> str:
         if wanted[:1] in ("C", "G") and wanted.isupper() and wanted.isalnum():
             return wanted
         cursor = None
@@ -105,8 +111,8 @@ class SlackAdapter:
                     return channel["id"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                raise Permanent(f"Slack has no channel named #{wanted} that the bot can see: "
-                                f"{_FIXES['channel_not_found']}", whole_target=True)
+                raise Permanent(f"Slack has no channel named #{wanted} that the bot can see: check {key} in "
+                                "oncall.toml (and invite the bot to it)", whole_target=True)
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -131,29 +137,42 @@ class SlackAdapter:
         ), "posting a thread reply")
         return answer["ts"]
 
+    def post_message(self, channel: str, text: str, metadata: dict, what: str) -> str:
+        """A top-level message in `channel` (an id); its ts."""
+        answer = self.call(lambda: self.client.chat_postMessage(
+            channel=channel, text=text, metadata=metadata, unfurl_links=False, unfurl_media=False,
+        ), what)
+        return answer["ts"]
+
     def find_parent(self, label: str, oldest: float) -> tuple[str, str] | None:
         """An earlier parent message for the incident labelled `label`, posted after `oldest`."""
         channel = self.channel_id()
+        found = self.find_message(channel, PARENT_EVENT_TYPE, "label", label, oldest)
+        return (channel, found) if found else None
+
+    def find_message(self, channel: str, event_type: str, key: str, value: str, oldest: float) -> str | None:
+        """The ts of a top-level message in `channel` posted after `oldest` whose metadata has
+        `event_type` and `key` = `value`."""
         cursor = None
         while True:
             page = self.call(lambda: self.client.conversations_history(
                 channel=channel, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True, cursor=cursor,
             ), "looking for an earlier incident message")
             for message in page.get("messages", []):
-                if _metadata_matches(message, PARENT_EVENT_TYPE, "label", label):
-                    return channel, message["ts"]
+                if _metadata_matches(message, event_type, key, value):
+                    return message["ts"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return None
 
-    def find_reply(self, channel: str, parent_ts: str, marker: str) -> str | None:
+    def find_reply(self, channel: str, parent_ts: str, marker: str, event_type: str = REPLY_EVENT_TYPE) -> str | None:
         cursor = None
         while True:
             page = self.call(lambda: self.client.conversations_replies(
                 channel=channel, ts=parent_ts, limit=200, include_all_metadata=True, cursor=cursor,
             ), "looking for an earlier thread reply")
             for message in page.get("messages", []):
-                if _metadata_matches(message, REPLY_EVENT_TYPE, "event", marker):
+                if _metadata_matches(message, event_type, "event", marker):
                     return message["ts"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from oncall.store.db import Database
-from oncall.store.outbox import OutboxStore
+from oncall.store.outbox import TARGETS, OutboxStore
 from oncall.store.remote_ids import RemoteIds
 from oncall.sync import assignee
 from oncall.workspace.config import Config
 from oncall.workspace.secrets import JIRA_TOKEN_ENV, SLACK_TOKEN_ENV
 
 SyncState = Literal["offline", "synced", "pending", "failing"]
-_NAMES = {"jira": "Jira", "slack": "Slack"}
+_NAMES = {"jira": "Jira", "slack": "Slack", "email": "Email"}
 _TOKENS = {"jira": JIRA_TOKEN_ENV, "slack": SLACK_TOKEN_ENV}
 
 
@@ -78,12 +78,12 @@ def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
     store = OutboxStore(database)
     ids = RemoteIds(database)
     targets = []
-    for target in ("jira", "slack"):
+    for target in TARGETS:
         if getattr(config, target) is None:
             continue
         counts = store.counts(target)
         problem = ids.state(f"health:{target}") or ""
-        if not os.environ.get(_TOKENS[target], "").strip():
+        if target in _TOKENS and not os.environ.get(_TOKENS[target], "").strip():
             problem = f"set the environment variable {_TOKENS[target]}"
         notices = []
         if target == "jira" and (skipped := ids.pull_skipped()):

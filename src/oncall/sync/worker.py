@@ -25,7 +25,9 @@ from typing import Callable, Iterator
 from oncall.store.db import Database, open_database
 from oncall.store.outbox import OutboxStore
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
-from oncall.sync.deliver import Delivery, JiraDelivery, SlackDelivery
+from oncall.store.outbox import TARGETS
+from oncall.sync.deliver import Delivery, EmailDelivery, JiraDelivery, SlackDelivery
+from oncall.sync.email_adapter import EmailAdapter
 from oncall.sync.errors import Permanent, SyncError
 from oncall.sync.jira_adapter import JiraAdapter
 from oncall.sync.pipeline import DeliveryPass
@@ -34,7 +36,7 @@ from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.sync.thread_link import ThreadLinker, linked_thread
 from oncall.workspace.config import Config
-from oncall.workspace.secrets import MissingSecret, jira_token, slack_token
+from oncall.workspace.secrets import MissingSecret, jira_token, slack_token, smtp_password
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
@@ -105,6 +107,7 @@ class SyncWorker:
         *,
         jira: JiraAdapter | None = None,
         slack: SlackAdapter | None = None,
+        email: EmailAdapter | None = None,
         timer: Timer | None = None,
         backoff: BackoffPolicy | None = None,
         problems: dict[str, str] | None = None,
@@ -113,11 +116,10 @@ class SyncWorker:
         self.config = config
         self.timer = timer or SystemTimer()
         self.backoff = backoff or BackoffPolicy()
-        self.adapters: dict[str, JiraAdapter | SlackAdapter] = {}
-        if jira is not None:
-            self.adapters["jira"] = jira
-        if slack is not None:
-            self.adapters["slack"] = slack
+        self.adapters: dict[str, JiraAdapter | SlackAdapter | EmailAdapter] = {}
+        for target, adapter in (("jira", jira), ("slack", slack), ("email", email)):
+            if adapter is not None:
+                self.adapters[target] = adapter
         # Systems that are configured but cannot be used (no token, bad credentials, no channel).
         self.blocked: dict[str, str] = dict(problems or {})
         self.stop = threading.Event()  # set: the pass in progress marks nothing more and ends soon
@@ -152,12 +154,14 @@ class SyncWorker:
                 adapters["slack"] = SlackAdapter(config.slack, slack_token(), RateGate(timer))
             except MissingSecret as error:
                 problems["slack"] = str(error)
+        if config.email is not None:
+            adapters["email"] = EmailAdapter(config.email, smtp_password())
         return cls(database_path or workspace.database_path, config, timer=timer, problems=problems,
                    **adapters)  # type: ignore[arg-type]
 
     @property
     def configured(self) -> tuple[str, ...]:
-        return tuple(t for t in ("jira", "slack") if getattr(self.config, t) is not None)
+        return tuple(t for t in TARGETS if getattr(self.config, t) is not None)
 
     @property
     def offline(self) -> bool:
@@ -320,6 +324,8 @@ class SyncWorker:
             adapter = self.adapters[target]
             if isinstance(adapter, JiraAdapter):
                 deliveries[target] = JiraDelivery(database, self.config, adapter, self.timer.time)
+            elif isinstance(adapter, EmailAdapter):
+                deliveries[target] = EmailDelivery(database, self.config, adapter, self.timer.time)
             else:
                 deliveries[target] = SlackDelivery(database, self.config, adapter, self._linked_thread)
         return deliveries[target]

@@ -22,6 +22,7 @@ from oncall.domain.cadence import CommsSettings
 from oncall.domain.raci import DEFAULT_CHART, RaciChart, parse_raci
 from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
 from oncall.domain.sources import Source
+from oncall.workspace.email_config import EmailConfig
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
 
@@ -43,6 +44,7 @@ class Config(BaseModel):
     sources: list[Source] = Field(default_factory=list)  # SQLite and DuckDB files runbook evidence may query
     jira: JiraConfig | None = None
     slack: SlackConfig | None = None
+    email: EmailConfig | None = None  # stakeholder updates by email (SMTP with STARTTLS)
     raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
     comms: CommsSettings = Field(default_factory=CommsSettings)  # the update cadence by severity
 
@@ -84,6 +86,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "rotation": Rotation,
     "jira": JiraConfig,
     "slack": SlackConfig,
+    "email": EmailConfig,
     "comms": CommsSettings,
 }
 _LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset, "sources": Source}

@@ -67,6 +67,9 @@ class SlackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: str = Field(min_length=1)  # an id (C0123ABCD) or a name (#data-incidents)
+    # Where non-technical stakeholder updates go: one top-level post per incident, later updates
+    # in its thread. Empty: they stay on the timeline and in Jira (and go by email if configured).
+    stakeholder_channel: str = ""
     api_url: str = SLACK_API_URL
     # Thread replies for incidents of these severities are also broadcast to the channel.
     broadcast_severities: list[str] = Field(default_factory=lambda: ["SEV-1"])

@@ -21,7 +21,11 @@ from oncall.tui.screens.saving import attempt
 
 # The free text the composer asks for, by template field.
 FREE_TEXT = (("doing", "What is being done"), ("workaround", "What to do meanwhile (the workaround)"),
-             ("eta", "ETA for a fix (blank: none given)"))
+             ("eta", "ETA for a fix (blank: none given)"),
+             ("cause", "What was wrong (blank: the reason it was marked identified with)"),
+             ("data_loss", "Was any data lost? yes, no, or blank for not known"),
+             ("backfill", "What must be backfilled, from when to when (blank: nothing said)"),
+             ("reason", "Why it is not an incident (blank: the reason it was dismissed with)"))
 
 
 class ComposerScreen(ModalScreen[str | None]):
@@ -59,6 +63,7 @@ class ComposerScreen(ModalScreen[str | None]):
             for field, label in FREE_TEXT:
                 yield Input(placeholder=label, id=f"composer-{field}")
             yield Input(placeholder="Next update in minutes (blank: the cadence's interval)", id="composer-next")
+            yield Static("", id="composer-to", markup=False)
             with VerticalScroll(id="composer-preview"):
                 yield Static(id="composer-text", markup=False)
             yield Static("", id="composer-error", classes="field-error", markup=False)
@@ -90,13 +95,29 @@ class ComposerScreen(ModalScreen[str | None]):
         self._preview()
 
     def _next_update(self):
-        text = self.query_one("#composer-next", Input).value.strip()
-        if not text:
+        field = self.query_one("#composer-next", Input)
+        text = field.value.strip()
+        if not text or not field.display:
             return None
         minutes = int(text)  # ValueError: said by the caller
         if minutes <= 0 or minutes > 7 * 24 * 60:
             raise ValueError("the next update is 1 minute to a week away")
         return self.session.clock.now() + timedelta(minutes=minutes)
+
+    def _show_fields(self, name: str) -> None:
+        """The inputs for the fields the template reads; the rest are hidden (what they hold is kept)."""
+        try:
+            wanted = self.session.comms_templates().fields_used(name)
+        except Exception:  # a template that cannot be parsed is said by the preview: ask for the usual
+            wanted = frozenset({"doing", "workaround", "eta", "next_update_text"})
+        for field, _ in FREE_TEXT:
+            self.query_one(f"#composer-{field}", Input).display = field in wanted
+        self.query_one("#composer-next", Input).display = bool({"next_update", "next_update_text"} & wanted)
+        try:
+            where = self.session.comms_service.destination(self.incident_id, name.split("-", 1)[0])
+        except Exception as problem:  # the incident went away meanwhile: said, nothing sent
+            where = f"Cannot tell where it goes: {problem}"
+        self.query_one("#composer-to", Static).update(where)
 
     def _preview(self) -> None:
         name = self.template
@@ -104,12 +125,14 @@ class ComposerScreen(ModalScreen[str | None]):
         if name is None:
             error.update("No templates: see oncall comms templates")
             return
+        self._show_fields(name)
         try:
             next_update = self._next_update()
         except ValueError as problem:
             error.update(f"Next update: {problem}")
             return
-        extra = {field: self.query_one(f"#composer-{field}", Input).value.strip() for field, _ in FREE_TEXT}
+        extra = {field: widget.value.strip() for field, _ in FREE_TEXT
+                 if (widget := self.query_one(f"#composer-{field}", Input)).display}
         try:
             self._rendered = self.session.render_update(self.incident_id, name, next_update,
                                                         {k: v for k, v in extra.items() if v})

@@ -16,6 +16,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from oncall.domain.clock import Clock, parse_moment, to_text
 from oncall.domain.incident import DetectionSource
 from oncall.domain.severity import Severity
+from oncall.domain.reporter import parse_reporter
+from oncall.domain.rules import RuleViolation
 from oncall.service.incidents import Declaration
 from oncall.tui.screens.saving import attempt
 from oncall.workspace.config import Config
@@ -71,6 +73,9 @@ class DeclareScreen(ModalScreen[Any]):
                     [(label, source.value) for source, label in SOURCE_LABELS.items()],
                     value=DetectionSource.USER_REPORT.value, allow_blank=False, id="source", compact=True,
                 )
+                yield Label("Reported by (optional: a roster id, a Slack id U04…, or an email)", classes="field-label")
+                yield Input(placeholder="nobody in particular", id="reported", max_length=254, compact=True)
+                yield Static("", id="reported-error", classes="field-error", markup=False)
                 yield Label("Impact (who is affected, how)", classes="field-label")
                 yield Input(placeholder="e.g. CAC on the exec dashboard is 4× too high", id="impact", compact=True)
                 yield Label("Data went bad at, UTC (optional: 09:30, -2h, 2026-11-27T09:30Z)", classes="field-label")
@@ -116,7 +121,12 @@ class DeclareScreen(ModalScreen[Any]):
                     errors["started"] = f"{to_text(started)} is in the future"
                 else:
                     started_hint = f"= {to_text(started)}"
-        for field in ("title", "severity", "asset"):
+        reported = self.query_one("#reported", Input).value
+        try:
+            parse_reporter(reported, lambda person: self.config.person(person) is not None)
+        except RuleViolation as error:
+            errors["reported"] = str(error).removeprefix("reported-by: ")
+        for field in ("title", "severity", "asset", "reported"):
             message = errors.get(field, "")
             shown = message if (show_missing or self._touched(field)) else ""
             error_line = self.query_one(f"#{field}-error", Static)
@@ -137,6 +147,7 @@ class DeclareScreen(ModalScreen[Any]):
             source=source,
             impact=self.query_one("#impact", Input).value.strip(),
             started_at=started,
+            reported_by=reported.strip(),
         )
 
     def _touched(self, field: str) -> bool:

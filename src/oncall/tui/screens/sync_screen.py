@@ -19,7 +19,7 @@ from oncall.sync.desk import SyncDesk
 from oncall.sync.status import SyncSummary
 from oncall.tui.widgets.footer import KeyFooter
 
-TARGET_NAMES = {"jira": "Jira", "slack": "Slack"}
+TARGET_NAMES = {"jira": "Jira", "slack": "Slack", "email": "Email"}
 
 
 class ConfirmDiscard(ModalScreen[bool]):
@@ -126,7 +126,11 @@ class SyncScreen(Screen[None]):
             self._act(lambda: self.desk.retry(entry), f"INC-{entry.incident_id} will be sent again now")
 
     def action_retry_all(self) -> None:
-        self._act(self.desk.retry_all, "every failed update will be sent again now")
+        maybe_sent = sum(e.target == "email" and e.state == "failed" and e.uncertain for e in self.entries)
+        said = "every failed update will be sent again now"
+        if maybe_sent:  # each of those is a person's decision: r on the line, once checked
+            said += f"; {maybe_sent} email{'s' if maybe_sent > 1 else ''} that may have been sent wait for r, one by one"
+        self._act(self.desk.retry_all, said)
 
     def action_discard(self) -> None:
         entry = self._selected()
