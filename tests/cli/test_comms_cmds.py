@@ -165,3 +165,16 @@ def test_an_answer_to_the_reporter_needs_a_reporter(oncall):
     assert sent.code == 0, sent.err
     event = oncall("show", "2", "--json").json()["timeline"][-1]
     assert event["data"]["to"] == "ana.silva@acme.example" and event["data"]["by_email"] is True
+
+
+def test_the_next_update_a_message_states_is_the_one_the_countdown_keeps(oncall):
+    declare(oncall)  # a SEV-1: its initial notice is owed at once
+    sent = oncall("comms", "send", "1", "--template", "stakeholders-initial", "--json")
+    assert sent.code == 0, sent.err
+    due = oncall("comms", "due", "--within", "60", "--json").json()
+    [row] = due["incidents"] if "incidents" in due else due
+    event = oncall("show", "1", "--json").json()["timeline"][-1]
+    stated = event["data"]["text"]
+    # 10:00 now, SEV-1 every 30 minutes: the message says 10:30, and 10:30 is when the next is due.
+    assert "10:30 UTC" in stated, stated
+    assert str(row.get("update_due_at") or row.get("due_at")).startswith("2026-11-27T10:30")

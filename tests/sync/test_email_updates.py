@@ -167,3 +167,39 @@ def test_a_bulk_retry_does_not_resend_a_message_that_may_have_been_sent(
     worker.drain()
     [entry] = OutboxStore(service.db).open_entries(("email",))
     assert entry.state == "failed" and entry.last_error.startswith("may have been sent")
+
+
+def test_doctor_checks_the_relay_and_an_email_only_workspace_is_not_offline(
+        workspace, service, tmp_path, ca, mail_server, password):
+    from oncall.sync.doctor import run_doctor
+    from oncall.tui.sync_link import SyncLink
+
+    synced = with_email(workspace, tmp_path, ca, mail_server.port)
+    checks = {check.what: check for check in run_doctor(synced.config)}
+    assert checks["Email"].level == "ok" and "STARTTLS, logged in as oncall-bot" in checks["Email"].detail
+    assert checks["Email stakeholder lists"].detail == "SEV-1: 2 addresses"
+    assert mail_server.received == [], "the check sends nothing"
+    link = SyncLink(synced, "maya")
+    assert link.configured and link.worker is not None, "the console sends email with no Jira or Slack"
+    link.close()
+    link.worker.close()
+
+
+def test_an_email_reporter_the_relay_would_refuse_is_refused_when_declaring(workspace, service, tmp_path, ca,
+                                                                            mail_server, password):
+    from oncall.domain.rules import RuleViolation
+
+    synced = with_email(workspace, tmp_path, ca, mail_server.port)
+    for address in ("a..b@x.com", ".a@x.com", "a.@x.com", "x@-y-.com"):
+        with pytest.raises(RuleViolation, match="is not an email address"):
+            declare(service, synced, reported_by=address)
+
+
+def test_a_bad_email_setting_points_at_its_own_line(workspace):
+    path = workspace.config_path
+    path.write_text(path.read_text("utf-8") + '\n[email]\nhost = "smtp.acme.example"\nsender = "oncall@acme.example"\n'
+                    'port = 99999\n', "utf-8")
+    loaded = load_workspace(workspace.root)
+    [problem] = [p for p in loaded.problems if p.key.startswith("email")]
+    lines = path.read_text("utf-8").splitlines()
+    assert lines[problem.line - 1] == "port = 99999", problem

@@ -37,7 +37,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     worker = SyncWorker.for_workspace(workspace, timer=SystemTimer(stop))
     try:
         if worker.offline:
-            print("offline: no [jira] or [slack] in oncall.toml; everything stays local")
+            print("offline: no [jira], [slack] or [email] in oncall.toml; everything stays local")
             return 0
         if args.watch:
             previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -47,7 +47,8 @@ def parse_reporter(text: str, on_roster: Callable[[str], bool]) -> Reporter | No
     if on_roster(value):
         return Reporter(ReporterKind.PERSON, value)
     if "@" in value:
-        if EMAIL_ADDRESS.match(value):
+        if EMAIL_ADDRESS.match(value) and ".." not in value and not value.startswith(".") \
+                and ".@" not in value and not re.search(r"@-|-\.|\.-|-$", value):
             return Reporter(ReporterKind.EMAIL, value)
         raise RuleViolation(f"reported-by: {value!r} is not an email address (name@example.com)")
     if SLACK_USER_ID.match(value):

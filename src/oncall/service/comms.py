@@ -106,7 +106,7 @@ class CommsService:
             places.append(f"email to {to['email_to'][0]}" if count == 1 else f"email to {count} addresses")
         if jira:
             places.append("a Jira comment")
-        return "To: " + (", ".join(places) if places else "the timeline only (no Slack, email or Jira set up)")
+        return "To: " + (", ".join(places) if places else "the timeline only (nothing is set up to reach them)")
 
 
 def render_update(service, root, incident_id: int, name: str, next_update: datetime | None = None,
@@ -119,9 +119,14 @@ def render_update(service, root, incident_id: int, name: str, next_update: datet
     from oncall.store.roles import RoleRepository
 
     incident = service.get(incident_id)
-    due, _ = CadenceRepository(service.db).get(incident_id)
     now = service.clock.now()
-    promised = next_update or (due if due and due > now else None)
+    # What sending it will set, so the message and the countdown agree: the time promised, else
+    # one interval from now (nothing, where the severity has no cadence).
+    promised = next_update or cadence.due_after_update(now, None, incident.severity, incident.status,
+                                                       service.config.comms)
+    due, _ = CadenceRepository(service.db).get(incident_id)
+    if name.startswith("reporter-") and next_update is None and due and due > now:
+        promised = due  # a note to the reporter does not move the cadence: the update owed stands
     fields = fields_for(incident, service.config, RoleRepository(service.db).holders(incident_id), now,
                         jira_url=jira_url(service, incident_id), next_update=promised, extra=extra or {},
                         events=service.events(incident_id))

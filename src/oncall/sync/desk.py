@@ -48,7 +48,7 @@ class SyncDesk:
         decision to send it again (`retry_all` leaves those alone: each is decided on its own)."""
         with closing(open_database(self.database_path)) as database:
             OutboxStore(database).retry_now(entry.outbox_id, entry.target, self.timer.time(),
-                                            send_again=entry.target == "email")
+                                            send_again=entry.target == "email" and entry.state == "failed")
         if self.worker is not None:
             self.worker.unblock(entry.target)
 

@@ -36,13 +36,37 @@ def run_doctor(config: Config, timer: Timer | None = None, used_transitions: fro
     """`used_transitions`: Jira transitions this machine's sync has already carried out;
     `link_refusal`: why Jira last refused a link to a Slack thread ('' if it did not)."""
     timer = timer or SystemTimer()
-    if config.jira is None and config.slack is None:
-        return [Check("ok", "sync", "offline: no [jira] or [slack] in oncall.toml, so nothing leaves this machine")]
+    if config.jira is None and config.slack is None and config.email is None:
+        return [Check("ok", "sync", "offline: no [jira], [slack] or [email] in oncall.toml, so nothing leaves this "
+                                    "machine")]
     checks: list[Check] = []
     if config.jira is not None:
         checks += _jira(config, timer, used_transitions, link_refusal)
     if config.slack is not None:
         checks += _slack(config, timer)
+    if config.email is not None:
+        checks += _email(config)
+    return checks
+
+
+def _email(config: Config) -> list[Check]:
+    """The mail relay: reachable, STARTTLS, the login; and who gets stakeholder updates."""
+    from oncall.sync.email_adapter import EmailAdapter
+    from oncall.workspace.secrets import smtp_password
+
+    email = config.email
+    assert email is not None
+    checks: list[Check] = []
+    adapter = EmailAdapter(email, smtp_password())
+    _attempt(checks, "Email", adapter.check)
+    lists = {severity: len(addresses) for severity, addresses in email.stakeholders.items() if addresses}
+    if lists:
+        checks.append(Check("ok", "Email stakeholder lists",
+                            ", ".join(f"{severity}: {count} address{'es' if count > 1 else ''}"
+                                      for severity, count in sorted(lists.items()))))
+    else:
+        checks.append(Check("warn", "Email stakeholder lists", "no [email.stakeholders] lists: stakeholder updates "
+                            "are emailed to nobody (a reporter who reported by email still gets their answer)"))
     return checks
 
 

@@ -175,6 +175,38 @@ class EmailAdapter:
                  self.config.server)
         return message_id
 
+    def check(self) -> str:
+        """Connect, STARTTLS and log in as sending would, then hang up: nothing is sent
+        (`oncall doctor`). Raises what `send` would for the same problem."""
+        if self._setup_problem:
+            raise self._setup_problem
+        if self.config.username and not self.password:
+            raise Permanent(f"[email] username is {self.config.username!r} but {SMTP_PASSWORD_ENV} is not set",
+                            whole_target=True)
+        progress = _Progress()
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
+            self._hello(smtp, progress)
+            if self.config.starttls:
+                progress.step = "STARTTLS"
+                if not smtp.has_extn("starttls"):
+                    raise Permanent(f"the mail server at {self.config.server} does not offer STARTTLS: use the "
+                                    "relay's submission port (usually 587)", whole_target=True)
+                smtp.starttls(context=self.ssl_context)
+                self._hello(smtp, progress)
+            if self.config.username:
+                self._login(smtp, progress)
+        except (smtplib.SMTPException, OSError) as error:
+            progress.alive = False
+            raise self._failure(error, progress) from error
+        finally:
+            if smtp is not None:
+                _hang_up(smtp, progress.alive)
+        said = ["STARTTLS" if self.config.starttls else "no TLS (this machine only)"]
+        said.append(f"logged in as {self.config.username}" if self.config.username else "no login")
+        return f"mail server at {self.config.server}: " + ", ".join(said)
+
     def _converse(self, smtp: smtplib.SMTP, progress: _Progress, recipients: list[str],
                   wire: bytes) -> list[tuple[str, str]]:
         """The SMTP conversation after the greeting; returns the recipients the server refused."""

@@ -28,7 +28,8 @@ class SyncLink:
 
         self.stop = threading.Event()
         self.finished = threading.Event()  # the sync thread has ended and closed its connections
-        self.configured = workspace.config.jira is not None or workspace.config.slack is not None
+        config = workspace.config
+        self.configured = config.jira is not None or config.slack is not None or config.email is not None
         self.worker: "SyncWorker | None" = (
             SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop), database_path=database_path)
             if self.configured else None

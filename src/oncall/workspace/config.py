@@ -293,7 +293,11 @@ class _Locator:
         return None
 
     def section(self, key: str) -> int | None:
-        return self.key(key)
+        """The line of the `[key]` table header (not a `key = …` elsewhere: `email` is also a key
+        of every [[people]] entry); else the first line that sets `key`."""
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(key)}\s*\]\]?")
+        found = next((n for n, line in enumerate(self.lines, start=1) if header.match(line)), None)
+        return found if found is not None else self.key(key)
 
     def _table_body(self, start: int) -> range:
         """The line numbers after the header on line `start`, up to the next table header."""
