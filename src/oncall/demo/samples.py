@@ -36,6 +36,29 @@ class Sample:
     reporter: str = ""  # who reported it: a roster id, a Slack id or an email address
 
 
+CRM_ROOT_CAUSE = """The vendor's CRM API began returning at most 50,000 rows per request and signalled more rows \
+only in a `Link` header. The connector read one page and treated it as the whole export, so new \
+customers were undercounted by 30% and CAC read high.
+
+### Contributing factors
+
+- The connector had no check on the number of rows against the previous week.
+- The vendor's change was announced in a changelog nobody on the team follows.
+
+### Five whys
+
+1. Why was CAC too high? New customers were undercounted by 30%.
+2. Why were they undercounted? The CRM export stopped at 50,000 rows.
+3. Why did it stop there? The API paginates, and the connector read only the first page.
+4. Why did the connector read one page? It was written when the export fitted in one response.
+5. Why did nothing notice? No check compares the export's size with earlier weeks.
+"""
+
+CRM_WENT_POORLY = """- The alert fired on the dashboard, not on the export: 7 hours after the data went bad.
+- The vendor's change log is not part of anyone's routine.
+"""
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample(timedelta(minutes=48), "Weekly CAC up 340% on the exec dashboard", S1, "cac-dashboard", REPORT,
            "CAC for week 47 shows $412 instead of ~$95; the 11 AM business review uses it.", "maya",
@@ -73,6 +96,9 @@ SAMPLES: tuple[Sample, ...] = (
                (30, "lukas", "status", "identified", "API v17 returns cost_micros; connector assumed units."),
                (95, "lukas", "status", "monitoring", "Connector patched, 3 days backfilled."),
                (190, "tom", "status", "resolved", "Numbers match the Ads UI for the last 14 days."),
+               (200, "tom", "cause", "upstream-schema-change", ""),
+               (210, "tom", "pm-draft", "", ""),
+               (215, "tom", "action", "Contract test for the Ads API's cost fields|lukas||medium", ""),
            )),
     Sample(timedelta(days=3), "New-customer counts off by one day (time zone)", S2, "stg-new-customers", REPORT,
            "Daily signups shifted a day for EU customers.", "priya", timedelta(days=2), (
@@ -83,6 +109,9 @@ SAMPLES: tuple[Sample, ...] = (
            "Monday dashboard showed last week's CAC.", "maya", timedelta(hours=30), (
                (20, "maya", "status", "identified", "Orchestrator marked the run success after a skipped task."),
                (120, "maya", "status", "resolved", "Re-ran; alert added for skipped tasks."),
+               (125, "maya", "cause", "orchestrator", ""),
+               (130, "maya", "action", "Alert on skipped tasks in the CAC DAG|maya|3|high", ""),
+               (1500, "maya", "action-done", "1", ""),
                (2880, "grace", "status", "closed", "Post-mortem reviewed with the pilot team."),
            )),
     Sample(timedelta(days=14), "Stale CAC tile after warehouse maintenance", S3, "cac-dashboard", ALERT,
@@ -102,7 +131,24 @@ SAMPLES: tuple[Sample, ...] = (
            "New customers undercounted by 30%; CAC inflated on the exec dashboard.", "maya", timedelta(hours=7), (
                (12, "maya", "status", "identified", "Vendor API silently paginates at 50k."),
                (150, "maya", "status", "resolved", "Pagination implemented; backfill complete, no data lost."),
-               (4320, "grace", "status", "closed", "Post-mortem complete; 3 action items tracked."),
+               (200, "maya", "cause", "vendor-api-pagination", ""),
+               (1440, "maya", "pm-draft", "", ""),
+               (1500, "maya", "pm-set", "root-cause", CRM_ROOT_CAUSE),
+               (1500, "maya", "pm-set", "went-poorly", CRM_WENT_POORLY),
+               (1510, "maya", "pm-fill", "impact", "The exec dashboard's CAC and the weekly business review's "
+                "acquisition figures for that week; nothing was decided on them before the fix."),
+               (1510, "maya", "pm-fill", "detection", "A row-count check on the CRM export itself would have "
+                "fired at the first truncated load, about 7 hours earlier (action item below)."),
+               (1510, "grace", "pm-fill", "went-well", "The backfill was scripted and finished within the hour; "
+                "no data was lost."),
+               (1560, "maya", "action", "Alert when the CRM export's row count drops 20% week over week|lukas|14|high",
+                ""),
+               (1560, "maya", "action", "Read the vendor API's pagination headers in the connector|maya|14|medium", ""),
+               (1560, "grace", "action", "Add the CRM export to the weekly data-quality review|grace|30|low", ""),
+               (2000, "lukas", "action-done", "1", ""),
+               (2880, "maya", "pm-status", "in-review", ""),
+               (4000, "grace", "pm-status", "complete", ""),
+               (4320, "grace", "status", "closed", ""),
            )),
     Sample(timedelta(hours=1, minutes=30), "Ad spend for TikTok campaigns missing", S2, "stg-ad-spend", REPORT,
            "New TikTok channel not mapped; CAC excludes its spend.", "maya", timedelta(days=1), (
@@ -113,6 +159,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(timedelta(days=5), "Weekly CAC job ran twice", S3, "cac-pipeline", ALERT,
            "Duplicate Slack report; data unaffected.", "priya", timedelta(minutes=30), (
                (10, "priya", "status", "resolved", "Scheduler retry after a timeout; made the job idempotent."),
+               (15, "priya", "cause", "orchestrator", ""),
            )),
     Sample(timedelta(days=30), "Warehouse credentials expired, all loads failed", S1, "cac-pipeline", ALERT,
            "Every dashboard stale for 6 hours.", "tom", timedelta(hours=6), (
@@ -150,6 +197,7 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
             reported_by=sample.reporter,
         ))
         assert incident.id is not None
+        items: list[int] = []  # the incident's action items, in the order the script adds them
         for minutes, actor, action, argument, reason in sample.script:
             clock.set(detected + timedelta(minutes=minutes))
             service.actor = actor
@@ -173,5 +221,50 @@ def _replay(database: Database, config: Config, clock: FrozenClock, now: datetim
             elif action == "role":
                 role, person = argument.split(":")
                 service.assign_role(incident.id, Role(role), person, reason)
+            else:
+                _postmortem_step(database, config, clock, actor, incident.id, action, argument, reason, items)
         count += 1
     return count
+
+
+def _postmortem_step(database: Database, config: Config, clock: FrozenClock, actor: str, incident_id: int,
+                     action: str, argument: str, text: str, items: list[int]) -> None:
+    """A post-mortem step of a sample's script: the root cause, the draft, a section (`argument`,
+    its new text in `text`), a status, an action item (`title|owner|due in days|priority`), one
+    done (its number in the script)."""
+    from oncall.domain.action_items import Priority
+    from oncall.domain.postmortem import PostmortemStatus, Section
+    from oncall.service.postmortems import PostmortemService
+
+    service = PostmortemService(database, config, clock, actor)
+    if action == "cause":
+        service.set_root_cause(incident_id, argument)
+    elif action == "pm-draft":
+        service.draft(incident_id)
+    elif action == "pm-set":
+        section = Section(argument)
+        current = service.get(incident_id)
+        assert current is not None
+        service.save_section(incident_id, section, text, current.sections[section].revision)
+    elif action == "pm-fill":  # the draft's prompts in a section, answered
+        import re
+
+        from oncall.postmortem.writing import TODO_PREFIX
+
+        section = Section(argument)
+        current = service.get(incident_id)
+        assert current is not None
+        prompts = re.compile(re.escape(TODO_PREFIX) + r".*?_(?=\s|$)", re.DOTALL)
+        answered = prompts.sub("", current.text(section).replace(
+            next(iter(prompts.findall(current.text(section))), "\0"), text, 1)).strip()
+        service.save_section(incident_id, section, answered, current.sections[section].revision)
+    elif action == "pm-status":
+        service.set_status(incident_id, PostmortemStatus(argument))
+    elif action == "action":
+        title, owner, days, priority = argument.split("|")
+        due = clock.now().date() + timedelta(days=int(days)) if days else None
+        items.append(service.add_action(incident_id, title, owner, due, Priority(priority)).id)
+    elif action == "action-done":
+        service.finish_action(items[int(argument) - 1])
+    else:
+        raise ValueError(f"unknown demo script action {action!r}")

@@ -33,6 +33,9 @@ class EventKind(str, Enum):
     RUNBOOK_FINISHED = "runbook_finished"  # every step done or skipped: a summary
     TAGS_CHANGED = "tags_changed"  # the failure tags runbooks are suggested by
     UPDATE_SENT = "update_sent"  # a stakeholder update (a comms template, rendered) went out
+    POSTMORTEM = "postmortem"  # the post-mortem was drafted, or moved to in review / complete / back
+    ACTION_ITEM = "action_item"  # an action item was added, done, won't do, reopened, or changed
+    ROOT_CAUSE = "root_cause"  # the root-cause category was set (and whether it repeats an earlier one)
 
 
 def _text_only(clean: Callable[[str], str]) -> BeforeValidator:
@@ -63,6 +66,8 @@ class Incident(BaseModel):
     is_drill: bool = False
     # Who reported it (a roster id, a Slack user id or an email address; `domain/reporter.py`).
     reported_by: OneLine = ""
+    root_cause: OneLine = ""  # the failure tag it was resolved with (`service/postmortems.py`)
+    recurring_of: int | None = None  # the earlier incident it repeats: same asset and cause within 90 days
     started_at: datetime | None = None
     detected_at: datetime
     declared_at: datetime | None = None

@@ -16,7 +16,10 @@ def check_transition(
     severity: Severity,
     reason: str = "",
     postmortem_complete: bool = False,
+    blockers: tuple[str, ...] = (),
 ) -> None:
+    """`blockers`: what keeps a SEV-1/2 from closing (`service.postmortems.close_blockers`), said
+    when no reason overrides them."""
     allowed = allowed_transitions(current)
     if new == current:
         raise RuleViolation(f"the incident is already {current.value}")
@@ -31,9 +34,10 @@ def check_transition(
         and not postmortem_complete
         and not reason.strip()
     ):
+        why = f" ({'; '.join(blockers)})" if blockers else ""
         raise RuleViolation(
-            f"a {severity.value} incident cannot be closed before its post-mortem is complete; "
-            "give a reason to override (it is logged)"
+            f"a {severity.value} incident cannot be closed before its post-mortem is complete and every action "
+            f"item has an owner and a due date{why}; give a reason to override (it is logged)"
         )
 
 

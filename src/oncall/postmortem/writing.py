@@ -23,6 +23,9 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+TODO_PREFIX = "_To be written: "  # a section still holding one is not written yet (it cannot complete)
+
+
 def todo(prompt: str) -> str:
     """A prompt for what only a person can write."""
-    return f"_To be written: {prompt}_"
+    return f"{TODO_PREFIX}{prompt}_"

@@ -20,6 +20,7 @@ from oncall.domain.text import clean_block, clean_line
 from oncall.store.db import Database
 from oncall.domain import cadence
 from oncall.store.cadence import CadenceRepository
+from oncall.service.postmortems import close_blockers
 from oncall.store.incidents import IncidentRepository
 from oncall.store.roles import RoleRepository
 from oncall.store.timeline import TimelineRepository
@@ -121,7 +122,10 @@ class IncidentService:
         reason = clean_line(reason)
         with self.db.write():
             incident = self.incidents.get(incident_id)
-            check_transition(incident.status, new, incident.severity, reason)
+            gated = new is Status.CLOSED and incident.severity in (Severity.SEV1, Severity.SEV2)
+            blockers = tuple(close_blockers(self.db, incident_id)) if gated else ()
+            check_transition(incident.status, new, incident.severity, reason, postmortem_complete=not blockers,
+                             blockers=blockers)
             now = self.clock.now()
             changes: dict[str, Any] = {"status": new, "updated_at": now}
             if new is Status.RESOLVED:
@@ -142,10 +146,10 @@ class IncidentService:
             due, _ = self.cadence.get(incident_id)
             self.cadence.set_due(incident_id, cadence.due_after_status_change(
                 due, incident.status, new, incident.severity, now, self.config.comms))
-            if new is Status.CLOSED and incident.severity in (Severity.SEV1, Severity.SEV2):
+            if gated and blockers:
                 self._record(updated, EventKind.CLOSE_OVERRIDE,
                              f"closed before the post-mortem was complete: {reason.strip()}",
-                             {"reason": reason.strip()})
+                             {"reason": reason.strip(), "blockers": list(blockers)})
         return updated
 
     def change_severity(self, incident_id: int, new: Severity, reason: str) -> Incident:

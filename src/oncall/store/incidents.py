@@ -12,7 +12,7 @@ from oncall.domain.status import Status
 from oncall.store.db import Database
 
 INCIDENT_COLUMNS = (
-    "id, title, severity, status, asset, source, impact, eta, ic, is_drill, reported_by, "
+    "id, title, severity, status, asset, source, impact, eta, ic, is_drill, reported_by, root_cause, recurring_of, "
     "started_at, detected_at, declared_at, resolved_at, closed_at, updated_at"
 )
 
@@ -38,6 +38,8 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         "ic": incident.ic,
         "is_drill": int(incident.is_drill),
         "reported_by": incident.reported_by,
+        "root_cause": incident.root_cause,
+        "recurring_of": incident.recurring_of,
         "started_at": _opt(incident.started_at),
         "detected_at": to_text(incident.detected_at),
         "declared_at": _opt(incident.declared_at),
@@ -60,6 +62,8 @@ def incident_from_row(row: sqlite3.Row) -> Incident:
         ic=row["ic"],
         is_drill=bool(row["is_drill"]),
         reported_by=row["reported_by"],
+        root_cause=row["root_cause"],
+        recurring_of=row["recurring_of"],
         started_at=_opt_moment(row["started_at"]),
         detected_at=from_text(row["detected_at"]),
         declared_at=_opt_moment(row["declared_at"]),
