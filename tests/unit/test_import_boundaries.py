@@ -12,7 +12,8 @@ import sys
 CHECK = r"""
 import importlib, json, pkgutil, sys
 SKIP = ("oncall.tui", "oncall.cli.console")
-packages = ["oncall.domain", "oncall.store", "oncall.workspace", "oncall.service", "oncall.cli", "oncall.sync"]
+packages = ["oncall.domain", "oncall.store", "oncall.workspace", "oncall.service", "oncall.cli", "oncall.sync",
+            "oncall.postmortem"]
 imported = []
 for name in packages:
     try:
@@ -36,7 +37,8 @@ def test_core_modules_do_not_import_textual() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {"oncall.domain.rules", "oncall.store.queue", "oncall.workspace.config", "oncall.service.incidents",
-            "oncall.cli.incident_cmds"} <= set(report["imported"])
+            "oncall.cli.incident_cmds", "oncall.cli.postmortem_cmds", "oncall.cli.action_cmds",
+            "oncall.postmortem.export"} <= set(report["imported"])
     assert report["textual"] == [], f"Textual imported by: {report['imported']}"
 
 

@@ -159,10 +159,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from oncall.cli.action_cmds import counts, item_json, item_line
+    from oncall.cli.postmortem_cmds import person, status_json
+    from oncall.service.postmortems import PostmortemService
+
     with open_service(args) as service:
         incident = _get(service, args.id)
         events = service.events(args.id)
         holders = service.roles(args.id)
+        postmortems = PostmortemService(service.db, service.config, service.clock, service.actor)
+        postmortem = postmortems.store.get(args.id)
+        items = postmortems.actions_of(args.id)
+        today = service.clock.now().date()
         if args.json:
             from oncall.cli.role_cmds import raci_json, roles_json
             from oncall.cli.runbook_work_cmds import runbooks_json
@@ -170,10 +178,21 @@ def cmd_show(args: argparse.Namespace) -> int:
             print_json({"incident": _incident_json(incident), "roles": roles_json(holders, service.config),
                         "raci": raci_json(holders, service.raci, service.config),
                         **runbooks_json(service, args.id, args),
+                        "postmortem": status_json(postmortem, service.config) if postmortem else None,
+                        "action_items": [item_json(item, service.config, today) for item in items],
                         "timeline": [_event_json(e) for e in events]})
             return 0
         from oncall.cli.role_cmds import roles_lines
 
+        said_postmortem = (f"{postmortem.status.label} (by {person(postmortem.status_by, service.config)}, "
+                           f"{to_text(postmortem.status_at)})" if postmortem else "none yet")
+        cause = incident.root_cause or "-"
+        recurrence = postmortems.recurrence(incident)
+        if recurrence:
+            earlier, earlier_items = recurrence
+            cause += f"; recurring: {earlier.ref} (its action items: {counts(earlier_items, today)})"
+        elif incident.recurring_of:
+            cause += f"; recurring: INC-{incident.recurring_of}"
         print(f"{incident.ref}  {incident.severity.value}  {incident.status.value}  {clean_line(incident.title)}")
         for label, value in (
             ("asset", incident.asset), ("source", incident.source.value),
@@ -183,8 +202,12 @@ def cmd_show(args: argparse.Namespace) -> int:
             ("started", _text(incident.started_at)), ("detected", _text(incident.detected_at)),
             ("declared", _text(incident.declared_at)), ("resolved", _text(incident.resolved_at)),
             ("closed", _text(incident.closed_at)),
+            ("post-mortem", said_postmortem), ("root cause", cause),
+            ("action items", counts(items, today) if items else "none"),
         ):
             print(f"  {label:<21} {block(value, 24)}")
+        for item in items:
+            print(f"    {item_line(item, service.config, today)}")
         print("timeline:")
         for event in events:
             lead = f"  {to_text(event.at)}  {fit(event.actor, 8)} {event.kind.value:<18} "
