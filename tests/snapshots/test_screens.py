@@ -97,3 +97,17 @@ def test_runbook_viewer(snap_compare, demo_app, size):
 def test_composer(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size,
                         run_before=after("enter", "u", *"reloading the CRM export"))
+
+
+@sizes
+def test_postmortem_tab(snap_compare, demo_app, size):
+    # INC-12, the CRM export SEV-1: a complete post-mortem, one action item done, one overdue.
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("/", *"CRM export", "enter", "enter", "6"))
+
+
+@sizes
+def test_postmortem_editor(snap_compare, demo_app, size):
+    # INC-6, the Google Ads SEV-1: a draft, and a sentence that blames a person flagged under it.
+    assert snap_compare(demo_app(), terminal_size=size,
+                        run_before=after("/", *"Google Ads", "enter", "enter", "6", "enter",
+                                         *"Tom forgot to check the currency field. "))

@@ -32,6 +32,7 @@ LIBRARY_CHECK_SECONDS = 1.0
 
 if TYPE_CHECKING:
     from oncall.service.incidents import IncidentService
+    from oncall.service.postmortems import PostmortemService
     from oncall.service.comms import CommsService
     from oncall.service.runbooks import RunbookService
     from oncall.workspace.runbooks import RunbookLibrary
@@ -123,6 +124,12 @@ class Session:
                 library = self._library = load_library(folder, {s.name for s in self.config.sources})
             self._library_checked = time.monotonic()
             return library
+
+    @cached_property
+    def postmortem_service(self) -> "PostmortemService":
+        from oncall.service.postmortems import PostmortemService
+
+        return PostmortemService(self.database, self.config, self.clock, current_actor())
 
     @cached_property
     def comms_service(self) -> "CommsService":

@@ -29,6 +29,8 @@ from oncall.tui.screens.picker import PickScreen
 from oncall.tui.screens.saving import attempt
 from oncall.tui.tabs.base import IncidentTab
 from oncall.tui.tabs.overview import OverviewTab
+from oncall.tui.tabs.postmortem_tab import PostmortemTab
+from oncall.tui.screens.incident_postmortem import PostmortemActions
 from oncall.tui.tabs.raci_tab import RaciTab
 from oncall.tui.tabs.roles_tab import RolesTab
 from oncall.tui.tabs.runbooks_tab import ATTACHED, SUGGESTED, RunbooksTab
@@ -59,7 +61,7 @@ STATUS_HINTS = {
 TABS = Binding.Group("Tabs")
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(PostmortemActions, Screen):
     # Keys for the whole incident (the header is on every tab); each tab adds its own. The tab
     # keys are also printed on the tabs ("1 Overview  2 Timeline"), so where the footer is short
     # of room (80 columns) they are the first it leaves out.
@@ -70,6 +72,7 @@ class IncidentScreen(Screen):
         Binding("3", "show_tab('roles')", "Roles", id="incident.tab.roles", group=TABS),
         Binding("4", "show_tab('raci')", "RACI", id="incident.tab.raci", group=TABS),
         Binding("5", "show_tab('runbooks')", "Runbooks", id="incident.tab.runbooks", group=TABS),
+        Binding("6", "show_tab('postmortem')", "Post-mortem", id="incident.tab.postmortem", group=TABS),
         Binding("tab", "next_tab(1)", "Next tab", show=False, id="incident.tab.next"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False, id="incident.tab.previous"),
         Binding("s", "status", "Status", id="incident.status"),
@@ -97,7 +100,8 @@ class IncidentScreen(Screen):
         return self.app.session
 
     def compose(self) -> ComposeResult:
-        tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab(), RunbooksTab()]  # each with its capability
+        tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab(), RunbooksTab(),
+                PostmortemTab()]  # each with its capability
         yield IncidentHeader(id="incident-header")
         yield TabStrip([(tab.id or "", tab.label) for tab in tabs], id="tab-strip")
         for tab in tabs[1:]:
@@ -142,6 +146,8 @@ class IncidentScreen(Screen):
             self._show_latest()
         if tab_id == "runbooks":  # filled when the incident opened: shown at once, then brought up to date
             self.call_after_refresh(self._show_runbooks)
+        if tab_id == "postmortem":
+            self._show_postmortem()
 
     def action_next_tab(self, step: int) -> None:
         tabs = self.tabs
@@ -177,6 +183,8 @@ class IncidentScreen(Screen):
             self._show_roles()
         if self.query_one(RunbooksTab).display:
             self._show_runbooks()
+        if self.query_one(PostmortemTab).display:
+            self._show_postmortem()
         first = not self._read_once
         if self._read_once:
             new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)

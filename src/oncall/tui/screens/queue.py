@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 from oncall.domain.severity import Severity
 from oncall.domain.status import ACTIVE, Status
+from oncall.store.action_items import ActionItemRepository
 from oncall.store.cadence import CadenceRepository
 from oncall.store.queue import QueueFilter
 from oncall.tui.messages import DataChanged, WorkspaceLoaded
@@ -139,7 +140,9 @@ class QueueScreen(Screen):
         shown = "counting…" if table.counting else f"{table.total:,} shown"
         overdue = CadenceRepository(self.session.database).count_due_by(self.session.clock.now())
         owed = f"{overdue} update{'s' if overdue != 1 else ''} overdue" if overdue else ""
-        parts = [owed, flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
+        late = ActionItemRepository(self.session.database).count_overdue(self.session.clock.now().date())
+        items = f"{late} action item{'s' if late != 1 else ''} overdue" if late else ""
+        parts = [owed, items, flt.describe(), shown, on_call_text]  # plain text: a search may hold "[" or "[/"
         self.query_one("#queue-summary", Static).update(
             Content("  ·  ").join([Content.from_markup("[b]Incident queue[/b]"), *(Content(p) for p in parts if p)]),
             layout=False,  # one fixed line: repaint it, do not lay out the screen again

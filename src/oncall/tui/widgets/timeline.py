@@ -47,6 +47,9 @@ KIND_LABEL = {
     EventKind.RUNBOOK_FINISHED: "runbook",
     EventKind.TAGS_CHANGED: "tags",
     EventKind.UPDATE_SENT: "update",
+    EventKind.POSTMORTEM: "p-mortem",
+    EventKind.ACTION_ITEM: "action",
+    EventKind.ROOT_CAUSE: "cause",
 }
 TIME_WIDTH, ACTOR_WIDTH, KIND_WIDTH = 12, 9, 9
 PREFIX = TIME_WIDTH + 1 + ACTOR_WIDTH + 1 + KIND_WIDTH + 1  # where the text starts
