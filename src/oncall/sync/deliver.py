@@ -25,6 +25,7 @@ from oncall.sync.email_adapter import EmailAdapter, build_message, message_id
 from oncall.sync.errors import MaybeSent, Permanent, Transient
 from oncall.sync.jobs import Job
 from oncall.sync.jira_adapter import JiraAdapter
+from oncall.sync.pull import item_status, remember_item
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.sync.thread_link import NOT_LINKED
 from oncall.workspace.config import Config
@@ -33,6 +34,10 @@ from oncall.workspace.config import Config
 # After a create that got no answer, how long the label search must come up empty before the
 # issue is created again (Jira Cloud's search index trails writes by seconds).
 SEARCH_CATCH_UP_SECONDS = 30.0
+
+# sync_state key: why Jira last refused to link an action item's issue to its incident's ('' once
+# one was linked). The item's issue is kept either way.
+ACTION_LINK_REFUSED_STATE = "jira_action_links_refused"
 
 
 # A teammate's incident whose Jira issue has no link to its Slack thread (made before links
@@ -79,6 +84,7 @@ class JiraDelivery(Delivery):
     def __init__(self, database: Database, config: Config, adapter: JiraAdapter,
                  now: Callable[[], float] = time.time) -> None:
         super().__init__(database, config)
+        self.db = database
         self.adapter = adapter
         self.now = now
         assert config.jira is not None
@@ -88,6 +94,8 @@ class JiraDelivery(Delivery):
         event, uncertain, drill = job.event, job.entry.uncertain, job.incident.is_drill
         key, label = self.ensure_issue(job.incident, job.remote)
         account = messages.assignee_account(event, job.incident, self.config.person)
+        if event.kind is EventKind.ACTION_ITEM:
+            return self._deliver_action_item(job, key, label, account)
         note = ""
         for step in messages.jira_steps(event, self.jira, account, drill):
             if step in job.done_steps:
@@ -117,6 +125,103 @@ class JiraDelivery(Delivery):
             elif "assignee" not in job.done_steps:  # this hand-off went through, or left the assignee alone
                 assignee.clear(self.ids, job.incident.id)
         return note
+
+    def _deliver_action_item(self, job: Job, key: str, label: str, account: str) -> str:
+        """An action item's event: on its own issue (made first if need be) and, for added, done
+        and won't do, a comment on the incident's issue. What Jira refuses about the item alone
+        (the link, the assignee, a transition its workflow does not offer) is said in the note
+        and holds nothing back."""
+        event, uncertain = job.event, job.entry.uncertain
+        steps = [step for step in messages.jira_steps(event, self.jira, account, job.incident.is_drill)
+                 if step not in job.done_steps]
+        if not steps:
+            return ""
+        item_id = messages.action_item_id(event)
+        assert item_id is not None  # no steps without one
+        item_key = self.ensure_action_issue(job, key)
+        marker = messages.event_marker(label, event.id or 0)
+        notes: list[str] = []
+        for step in steps:
+            if step == "item_link":  # linking twice makes one link: no look-up after a lost answer
+                why = self.adapter.link_issues(key, item_key, self.jira.action_link_type)
+                if why or self.ids.state(ACTION_LINK_REFUSED_STATE):
+                    self.ids.set_state(ACTION_LINK_REFUSED_STATE, why[:500])
+                notes += [why] if why else []
+                self._record(job, step, assignee.REFUSED_STEP + why if why else key)
+            elif step == "item_assignee":
+                why = self.adapter.assign(item_key, account, messages.action_owner(event) or "")
+                if why:
+                    notes.append(why)
+                else:
+                    remember_item(self.ids, item_id, assignee=account)
+                self._record(job, step, assignee.REFUSED_STEP + why if why else account)
+            elif step == "item_transition":
+                status = messages.item_action(event)
+                transition = self.jira.action_transitions[status]
+                moved_to = self.adapter.transition_if_offered(item_key, transition)
+                if moved_to is not None:  # what the pull will read there: not taken for a change made in Jira
+                    remember_item(self.ids, item_id, status=item_status(self.jira, *moved_to).value)
+                elif not uncertain:  # after a lost answer, it is no longer on offer because it happened
+                    notes.append(f"{item_key} not moved to {status}: its workflow does not offer the transition "
+                                 f"{transition!r} from its current status (check [jira.action_transitions])")
+                self._record(job, step, transition)
+            elif step == "item_comment":
+                found = self.adapter.find_comment(item_key, marker) if uncertain else None
+                self._record(job, step, found or self.adapter.add_comment(
+                    item_key, messages.action_item_comment(event, label)))
+            elif step == "item_fields":
+                self.adapter.update_fields(item_key, messages.action_fields(event, self.jira))
+                self._record(job, step)
+            elif step == "comment":
+                found = self.adapter.find_comment(key, marker) if uncertain else None
+                self._record(job, step, found or self.adapter.add_comment(
+                    key, messages.jira_comment(event, label, self.config.person, job.incident.is_drill, item_key)))
+        return "; ".join(notes)
+
+    def ensure_action_issue(self, job: Job, incident_key: str) -> str:
+        """The key of the issue of the item `job`'s event is about, creating it once and only
+        once, as `ensure_issue` does for the incident: marked as being created before the
+        request, its key stored after, and after an unanswered create looked for by its label
+        (giving Jira's search time to catch up) before it is created again."""
+        incident, item_id = job.incident, messages.action_item_id(job.event)
+        assert incident.id is not None and item_id is not None
+        row = self.db.conn.execute("SELECT jira_key, jira_creating FROM action_items WHERE id = ?",
+                                   (item_id,)).fetchone()
+        if row is None:
+            raise Permanent(f"action item A-{item_id} is not in this database any more")
+        if row[0]:
+            return str(row[0])
+        label = messages.action_label(self.ids.label_for(incident.id), item_id)
+        if row[1]:
+            found = self.adapter.find_issue(label)
+            if found:
+                self._set_action_key(item_id, found)
+                return found
+            waited = max(0.0, self.now() - float(row[1]))
+            if waited < SEARCH_CATCH_UP_SECONDS:
+                raise Transient(f"an earlier request to create the Jira issue of action item A-{item_id} got no "
+                                "answer and Jira's search does not show it yet; looking again before creating it",
+                                uncertain=True, retry_after=SEARCH_CATCH_UP_SECONDS - waited)
+        fields = messages.action_issue_fields(job.event, incident, self.jira, label, incident_key,
+                                              self.adapter.browse_url(incident_key), self.config.person)
+        issue_type = self.adapter.action_issue_type()
+        with self.db.write() as conn:
+            conn.execute("UPDATE action_items SET jira_creating = ? WHERE id = ?", (max(1, int(self.now())), item_id))
+        try:
+            key = self.adapter.create_issue(fields, issue_type)
+        except (Permanent, Transient) as error:
+            if isinstance(error, Permanent) or not error.uncertain:  # Jira said no: nothing was made
+                with self.db.write() as conn:
+                    conn.execute("UPDATE action_items SET jira_creating = 0 WHERE id = ?", (item_id,))
+            raise
+        self._set_action_key(item_id, key)
+        # What the pull compares Jira with: a new issue is open; its assignee is known once set.
+        remember_item(self.ids, item_id, status="open")
+        return key
+
+    def _set_action_key(self, item_id: int, key: str) -> None:
+        with self.db.write() as conn:  # the item's own `updated_at` is the person's, not the sync's
+            conn.execute("UPDATE action_items SET jira_key = ?, jira_creating = 0 WHERE id = ?", (key, item_id))
 
     def ensure_issue(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str]:
         """The incident's issue key, creating the issue once and only once. `known` is what the
@@ -178,7 +283,9 @@ class SlackDelivery(Delivery):
                 found = self.adapter.find_reply(channel, parent_ts, marker) if job.entry.uncertain else None
                 if found is None:
                     found = self.adapter.post_reply(
-                        channel, parent_ts, messages.slack_reply(event, self.config.person, incident.is_drill),
+                        channel, parent_ts, messages.slack_reply(
+                            event, self.config.person, incident.is_drill,
+                            self._jira_url(incident) if messages.postmortem_completed(event) else ""),
                         messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(job.severity),
                     )
                 self._record(job, step, found)
@@ -217,6 +324,13 @@ class SlackDelivery(Delivery):
             return ts
         except Permanent as error:  # the stakeholder channel's own problem stops only this update
             raise Permanent(f"stakeholder channel: {error.message}") from None
+
+    def _jira_url(self, incident: Incident) -> str:
+        """The incident's Jira issue, for a completed post-mortem's reply ('' when not needed or not known)."""
+        if not self.config.jira or incident.id is None:
+            return ""
+        key = self.ids.incident(incident.id).jira_key
+        return f"{self.config.jira.server}/browse/{key}" if key else ""
 
     def parent_text(self, incident: Incident) -> str:
         assert incident.id is not None
@@ -308,11 +422,14 @@ class EmailDelivery(Delivery):
             audience = messages.update_audience(event)
             marker = messages.event_marker(remote.label, event.id or 0)
             domain = self.email.sender.rsplit("@", 1)[-1]
-            sent_id = message_id(marker, domain)
+            sent_id = message_id(marker.removeprefix("oncall-"), domain)  # <oncall-…-ev-3@domain>, prefixed once
             thread = remote.email_thread if audience == "stakeholders" else ""
-            message = build_message(self.email, messages.email_recipients(event), messages.email_subject(event, incident),
-                                    str(event.data.get("text") or event.text), sent_id, in_reply_to=thread,
-                                    sent_at=event.at, marker=marker)
+            try:
+                message = build_message(self.email, messages.email_recipients(event),
+                                        messages.email_subject(event, incident), str(event.data.get("text") or event.text),
+                                        sent_id, in_reply_to=thread, sent_at=event.at, marker=marker)
+            except ValueError as problem:  # an address no relay would take: this update only, said why
+                raise Permanent(f"cannot email this update: {problem}") from None
             self._record(job, step, self.adapter.send(message))
             if audience == "stakeholders" and not remote.email_thread:
                 self.ids.update_incident(incident.id, email_thread=sent_id)

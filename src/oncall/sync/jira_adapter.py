@@ -40,6 +40,17 @@ class JiraIssue:
     updated: str
     description: str
     created: str = ""
+    status_category: str = ""  # the status's category key: new, indeterminate or done
+    assignee: str = ""  # the assignee's accountId (Cloud) or username (Server); '' when unassigned
+
+
+class _LinkTypeWarning(logging.Filter):
+    """`JIRA.create_issue_link` compares the link type's name with the type objects it read, so it
+    warns on every call that the type is missing, even when it is there. Jira's answer says when a
+    type is really missing (`JiraAdapter.link_issues`); the warning only misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Specified issue link type is not present" not in record.getMessage()
 
 
 class JiraAdapter:
@@ -50,6 +61,7 @@ class JiraAdapter:
         self._client: JIRA | None = None
         self._lock = threading.Lock()
         self._issue_type: str | None = None
+        self._action_issue_type: str | None = None
         self.notices: list[str] = []  # things a person should know that did not stop the sync
 
     # -- the client --------------------------------------------------------------------------
@@ -83,6 +95,8 @@ class JiraAdapter:
         # list of application links (readable by admins only) that `add_remote_link` asks for
         # first is not needed: skip that request and its warning.
         client.applicationlinks = lambda cached=True: []  # type: ignore[method-assign]
+        if not any(isinstance(f, _LinkTypeWarning) for f in logging.getLogger("jira").filters):
+            logging.getLogger("jira").addFilter(_LinkTypeWarning())
         if self.config.deployment == "server" and client.deploymentType == "Cloud":
             self.notices.append("[jira] deployment is \"server\" but the server says it is Jira Cloud")
         return client
@@ -140,6 +154,22 @@ class JiraAdapter:
             self._issue_type = chosen
         return self._issue_type
 
+    def action_issue_type(self) -> str:
+        """`[jira] action_issue_type` for action items, or the fallback if the project lacks it."""
+        if self._action_issue_type is None:
+            project = self.call(lambda: self.client.project(self.config.project), "reading the project")
+            names = [t.get("name", "") for t in project.raw.get("issueTypes", [])]
+            chosen = self.config.action_issue_type
+            if names and chosen not in names:
+                fallback = self.config.fallback_issue_type
+                if fallback not in names:
+                    raise Permanent(f"Jira project {self.config.project} has neither issue type {chosen!r} nor "
+                                    f"{fallback!r} for action items: set [jira] action_issue_type to one of "
+                                    f"{', '.join(names)}")
+                chosen = fallback
+            self._action_issue_type = chosen
+        return self._action_issue_type
+
     # -- issues -----------------------------------------------------------------------------
 
     def find_issue(self, label: str) -> str | None:
@@ -150,8 +180,8 @@ class JiraAdapter:
         keys = [issue.key for issue in found]
         return keys[0] if keys else None
 
-    def create_issue(self, fields: dict[str, Any]) -> str:
-        issue_type = self.issue_type()
+    def create_issue(self, fields: dict[str, Any], issue_type: str | None = None) -> str:
+        issue_type = issue_type or self.issue_type()
         payload = {"project": {"key": self.config.project}, "issuetype": {"name": issue_type}, **fields}
         issue = self.call(lambda: self.client.create_issue(fields=payload, prefetch=False), "creating the issue")
         return issue.key
@@ -213,9 +243,38 @@ class JiraAdapter:
         target = int(transition) if transition.isdigit() else transition
         self.call(lambda: self.client.transition_issue(key, target), f"moving {key} along its workflow")
 
-    def search(self, jql: str, limit: int | None = None) -> list[JiraIssue]:
+    def transition_if_offered(self, key: str, transition: str) -> tuple[str, str] | None:
+        """Move the issue if its workflow offers `transition` (a name or an id) from where it is
+        now, and return the status it moved to (its name and category key); None, and nothing
+        done, if it is not offered (the issue may be there already)."""
+        available = self.call(lambda: self.client.transitions(key), f"reading transitions of {key}")
+        found = next((t for t in available if transition in (str(t.get("id")), t.get("name"))), None)
+        if found is None:
+            return None
+        self.call(lambda: self.client.transition_issue(key, str(found.get("id"))), f"moving {key} along its workflow")
+        return _name(found.get("to")), _category(found.get("to"))
+
+    def link_issues(self, incident_key: str, item_key: str, link_type: str) -> str:
+        """Link an action item's issue to its incident's. Returns '' when linked (linking again
+        makes no second link), or why Jira refused: linking disabled or not permitted, no such
+        link type, too many links (403, 404, 400, 413). A refusal stops nothing else."""
+        def link() -> str:
+            try:
+                self.client.create_issue_link(link_type, incident_key, item_key)
+                return ""
+            except JIRAError as error:
+                if error.status_code not in (400, 403, 404, 413):
+                    raise
+                detail = redact(str(error.text or "").strip(), self.token)[:200]
+                return (f"Jira refused to link {item_key} to {incident_key} (HTTP {error.status_code}"
+                        + (f": {detail}" if detail else "") + f"): check that project {self.config.project} "
+                        f"allows issue links of type {link_type!r} ([jira] action_link_type) and that the account "
+                        "has the Link Issues permission; the item's issue is kept, unlinked")
+        return self.call(link, f"linking {item_key} to {incident_key}")
+
+    def search(self, jql: str, limit: int | None = None,
+               fields: str = "summary,status,labels,priority,updated,description,created") -> list[JiraIssue]:
         """Issues matching `jql`: all of them (page by page), or the first `limit`."""
-        fields = "summary,status,labels,priority,updated,description,created"
         found = self.call(lambda: self.client.search_issues(jql, maxResults=limit or False, fields=fields),
                           "searching issues")
         return [_issue(issue.key, issue.raw.get("fields", {})) for issue in found]
@@ -274,7 +333,20 @@ def _issue(key: Any, fields: Any) -> JiraIssue:
         updated=_text(fields.get("updated")),
         description=_text(fields.get("description")),
         created=_text(fields.get("created")),
+        status_category=_category(fields.get("status")),
+        assignee=_account(fields.get("assignee")),
     )
+
+
+def _category(status: Any) -> str:
+    category = status.get("statusCategory") if isinstance(status, dict) else None
+    return _text(category.get("key")) if isinstance(category, dict) else ""
+
+
+def _account(user: Any) -> str:
+    if not isinstance(user, dict):
+        return ""
+    return _text(user.get("accountId")) or _text(user.get("name"))
 
 
 def _text(value: Any) -> str:

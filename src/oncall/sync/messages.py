@@ -19,6 +19,8 @@ def _nobody(person_id: str | None) -> Person | None:
     return None
 
 DATA_INCIDENT_LABEL = "data-incident"
+# On every action item's issue (never `data-incident`: the pull of incidents must not see them).
+ACTION_ITEM_LABEL = "data-incident-action"
 
 KIND_LABEL = {
     EventKind.DECLARED: "Declared",
@@ -39,6 +41,9 @@ KIND_LABEL = {
     EventKind.RUNBOOK_FINISHED: "Runbook finished",
     EventKind.TAGS_CHANGED: "Tags",
     EventKind.UPDATE_SENT: "Update sent",
+    EventKind.POSTMORTEM: "Post-mortem",
+    EventKind.ACTION_ITEM: "Action item",
+    EventKind.ROOT_CAUSE: "Root cause",
 }
 
 # Runbook work the team sees in Jira: attaching, finishing (with its summary), and evidence the IC
@@ -48,6 +53,10 @@ RUNBOOK_TO_JIRA = frozenset({EventKind.RUNBOOK_ATTACHED, EventKind.RUNBOOK_FINIS
 RUNBOOK_KINDS = RUNBOOK_TO_JIRA | {EventKind.RUNBOOK_STEP, EventKind.EVIDENCE_GATHERED, EventKind.TAGS_CHANGED}
 # Shared evidence is capped in the comment (Jira refuses comments over 32,767 characters).
 JIRA_EVIDENCE_CHARS = 20_000
+# So is the post-mortem posted when it is complete (the rest of the comment is a few lines).
+JIRA_POSTMORTEM_CHARS = 30_000
+# What an action item's event did (`data["action"]`) that the incident's issue and thread hear of.
+ACTION_TOLD = ("added", "done", "wont-do")
 
 # The roles the parent message lists besides the IC (who has a line of its own), in this order.
 PARENT_ROLES = (Role.SME, Role.LEAD, Role.PM)
@@ -77,11 +86,39 @@ def new_ic(event: TimelineEvent) -> str | None:
 
 def assignee_account(event: TimelineEvent, incident: Incident, roster: Roster) -> str:
     """The Jira account the issue is assigned to for this event: the new IC's `jira_account`
-    from the roster; '' (leave the assignee alone) for other events, for an IC the roster gives
-    no account, and for a drill (assigning notifies the person, and drills tell nobody)."""
-    who = new_ic(event)
+    from the roster (for an action item added or changed here, its owner's, on the item's issue);
+    '' (leave the assignee alone) for other events, for a person the roster gives no account,
+    and for a drill (assigning notifies the person, and drills tell nobody)."""
+    who = new_ic(event) or action_owner(event)
     person = roster(who) if who and not incident.is_drill else None
     return person.jira_account if person is not None else ""
+
+
+def action_owner(event: TimelineEvent) -> str | None:
+    """The owner an action item is given when it is added or changed here (not from Jira)."""
+    if event.kind is not EventKind.ACTION_ITEM or from_jira(event) or item_action(event) not in ("added", "changed"):
+        return None
+    owner = event.data.get("owner")
+    return owner if isinstance(owner, str) and owner else None
+
+
+def item_action(event: TimelineEvent) -> str:
+    """What an action-item or post-mortem event did: added, done, wont-do, open, changed; drafted, status."""
+    return str(event.data.get("action") or "") if event.kind in (EventKind.ACTION_ITEM, EventKind.POSTMORTEM) else ""
+
+
+def from_jira(event: TimelineEvent) -> bool:
+    """The change was made in Jira and pulled here: nothing of it goes back to Jira."""
+    return event.data.get("source") == "jira"
+
+
+def action_item_id(event: TimelineEvent) -> int | None:
+    item = event.data.get("item") if event.kind is EventKind.ACTION_ITEM else None
+    return item if isinstance(item, int) and not isinstance(item, bool) and item > 0 else None
+
+
+def postmortem_completed(event: TimelineEvent) -> bool:
+    return item_action(event) == "status" and event.data.get("to") == "complete"
 
 
 def role_person(event: TimelineEvent) -> str | None:
@@ -102,6 +139,8 @@ def status_after(event: TimelineEvent) -> str:
 
 def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", drill: bool = False) -> list[str]:
     """`assignee`: the account the issue goes to (`assignee_account`), '' to leave it alone."""
+    if event.kind is EventKind.ACTION_ITEM:
+        return _action_item_steps(event, config, assignee)
     mapped = status_after(event) in config.transitions
     if event.kind in RUNBOOK_KINDS:
         return ["comment"] if event.kind in RUNBOOK_TO_JIRA else []
@@ -122,6 +161,25 @@ def jira_steps(event: TimelineEvent, config: JiraConfig, assignee: str = "", dri
     return ["comment"]
 
 
+def _action_item_steps(event: TimelineEvent, config: JiraConfig, assignee: str) -> list[str]:
+    """On the item's own issue (`item_*`, made first if need be) and, for what the incident's
+    issue shows of its items' progress, a comment there. A change made in Jira goes nowhere."""
+    action = item_action(event)
+    if from_jira(event) or action_item_id(event) is None:
+        return []
+    owner = ["item_assignee"] if assignee else []
+    if action == "added":
+        return ["item_link", *owner, "comment"]
+    moved = ["item_transition"] if action in config.action_transitions else []
+    if action in ("done", "wont-do"):
+        return [*moved, "item_comment", "comment"]
+    if action == "open":
+        return [*moved, "item_comment"]
+    if action == "changed":
+        return ["item_fields", *owner]
+    return []
+
+
 def update_audience(event: TimelineEvent) -> str:
     """Who an `update_sent` event was for: technical, stakeholders or reporter ('' otherwise)."""
     return str(event.data.get("audience") or "") if event.kind is EventKind.UPDATE_SENT else ""
@@ -129,8 +187,12 @@ def update_audience(event: TimelineEvent) -> str:
 
 def slack_steps(event: TimelineEvent, stakeholder_channel: bool = False) -> list[str]:
     """`stakeholder_channel`: one is configured (`[slack] stakeholder_channel`)."""
-    if event.kind in RUNBOOK_KINDS:  # runbook work is for the people doing it, not the channel
+    if event.kind in RUNBOOK_KINDS or event.kind is EventKind.ROOT_CAUSE:  # for the issue, not the channel
         return []
+    if event.kind is EventKind.ACTION_ITEM:  # added, done or won't do (here or in Jira): the thread hears
+        return ["reply"] if item_action(event) in ACTION_TOLD else []
+    if event.kind is EventKind.POSTMORTEM:  # a draft or a review is Jira's; the finished one is news
+        return ["reply"] if postmortem_completed(event) else []
     if event.kind is EventKind.UPDATE_SENT:
         audience = update_audience(event)
         if audience == "stakeholders":  # a post of its own in the stakeholder channel, then its thread
@@ -197,14 +259,18 @@ def _name(person_id: str, roster: Roster) -> str:
     return person.name if person is not None else person_id
 
 
-def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, drill: bool = False) -> str:
+def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, drill: bool = False,
+                 item_key: str = "") -> str:
     """The event as a comment: what happened, the person given (or relieved of) a role by name,
     the people Informed by name (plain names: no mentions, so nobody is notified twice), and the
-    marker that finds the comment again after a lost answer."""
+    marker that finds the comment again after a lost answer. `item_key`: an action item's issue,
+    named in the incident's comment about it. A completed post-mortem comes whole (or cut)."""
     text = event.text
     who = new_ic(event) or role_person(event)
     if who and (person := roster(who)) is not None:
         text += f" ({person.name})"
+    if item_key:
+        text += f" ({item_key})"
     told = informed(event, drill)
     if told:
         text += "\n*Informed:* " + ", ".join(_name(person_id, roster) for person_id in told)
@@ -216,7 +282,59 @@ def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, dri
             output = output[:JIRA_EVIDENCE_CHARS] + "\n… cut for Jira (the whole output is on the incident's timeline)"
         ran = str(event.data.get("ran") or "").replace("{noformat}", "{ noformat}")
         text += f"\n{{noformat}}{ran}{{noformat}}\n{{noformat}}{output.replace('{noformat}', '{ noformat}')}{{noformat}}"
+    if postmortem_completed(event) and isinstance(event.data.get("document"), str):
+        document = event.data["document"]
+        if len(document) > JIRA_POSTMORTEM_CHARS:
+            document = (document[:JIRA_POSTMORTEM_CHARS] + "\n… cut for Jira: the whole post-mortem is in oncall "
+                        f"(`oncall postmortem export {event.incident_id}`)")
+        text += "\n{noformat}" + document.replace("{noformat}", "{ noformat}") + "{noformat}"
     return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
+
+
+# -- action items in Jira ----------------------------------------------------------------------
+
+
+def action_label(incident_label: str, item_id: int) -> str:
+    """On the item's issue: finds it after a create whose answer was lost. `incident_label` is
+    this laptop's label form for the incident (`oncall-<origin>-inc-<id>`), so the item's label
+    is unique across the team even on a teammate's incident."""
+    return f"{incident_label}-action-{item_id}"
+
+
+def action_issue_fields(event: TimelineEvent, incident: Incident, config: JiraConfig, label: str,
+                        incident_key: str, incident_url: str, roster: Roster = _nobody) -> dict:
+    """The item's issue as created, from what the event says of the item."""
+    data, ref = event.data, f"A-{action_item_id(event)}"
+    owner = str(data.get("owner") or "")
+    lines = [
+        f"Action item {ref} of {incident.ref} ([{incident_key}|{incident_url}]): {incident.title}",
+        f"*Owner:* {_name(owner, roster) if owner else 'nobody yet'}",
+        f"*Due:* {data.get('due') or 'not set'}",
+        f"*Priority:* {data.get('priority') or 'medium'}",
+        f"\n_Kept in sync by oncall ({label})._",
+    ]
+    if incident.is_drill:
+        lines.insert(0, "*This is a drill.*")
+    fields: dict = {
+        "summary": str(data.get("title") or ref)[:255],
+        "description": "\n".join(lines),
+        "labels": [ACTION_ITEM_LABEL, label, *(["drill"] if incident.is_drill else [])],
+        **action_fields(event, config),
+    }
+    if not fields["duedate"]:
+        del fields["duedate"]
+    return fields
+
+
+def action_fields(event: TimelineEvent, config: JiraConfig) -> dict:
+    """The fields a change of the item sets again (the owner is the assignee, set on its own)."""
+    return {"priority": {"name": config.action_priority_for(str(event.data.get("priority") or "medium"))},
+            "duedate": event.data.get("due") or None}
+
+
+def action_item_comment(event: TimelineEvent, label: str) -> str:
+    """On the item's issue: done, won't do (with the reason) or reopened, and who said so."""
+    return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {event.text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
 
 
 # -- Slack -------------------------------------------------------------------------------------
@@ -270,9 +388,11 @@ def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None, ro
     return "\n".join(lines)
 
 
-def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = False) -> str:
+def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = False, jira_url: str = "") -> str:
     """A thread reply: what happened; the new IC, or the person given a role, mentioned (the one
-    relieved of a role named, not pinged); the people Informed mentioned on a line `For: …`."""
+    relieved of a role named, not pinged); a new action item's owner mentioned, with its due
+    date; a completed post-mortem with the link to the Jira issue it is posted on (`jira_url`);
+    the people Informed mentioned on a line `For: …`."""
     if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("slack_text"), str):
         text = event.data["slack_text"]  # rendered for Slack, what people typed escaped already
         to = event.data.get("to")
@@ -280,6 +400,15 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
             return f"{reporter_mention(to, roster)} {text}"
         return text
     text = slack_escape(event.text)
+    if postmortem_completed(event):
+        text = "Post-mortem complete" + (f": the document is on <{jira_url}|{jira_url.rsplit('/', 1)[-1]}>"
+                                         if jira_url else "")
+    if item_action(event) == "added" and event.kind is EventKind.ACTION_ITEM:
+        owner = str(event.data.get("owner") or "")
+        said = [f"owner {slack_person(owner, roster)}" if owner else "no owner yet"]
+        if event.data.get("due"):
+            said.append(f"due {slack_escape(str(event.data['due']))}")
+        text += f" ({', '.join(said)})"
     who = new_ic(event) or role_person(event)
     person = roster(who) if who else None
     if person is not None:

@@ -6,18 +6,27 @@ one it knows, a status changed in Jira is applied as a new timeline event, unles
 are still waiting to go out (then the local side wins and Jira is brought in line by them).
 Nothing is edited in place and nothing local is lost: a change the lifecycle does not allow is
 recorded as a note instead.
+
+Action items' issues (label `data-incident-action`) are read the same way: a status or an
+assignee someone changed in Jira since the sync last saw the issue is applied to the item
+(`PostmortemService`, marked as coming from Jira so it is not sent back), unless a change of the
+item made here is still on its way out.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from oncall.domain.action_items import ActionItem, ActionStatus
+from oncall.domain.clock import FrozenClock
 from oncall.domain.incident import TITLE_MAX, DetectionSource, EventKind, Incident, TimelineEvent
 from oncall.domain.rules import RuleViolation, check_transition
 from oncall.domain.severity import Severity
@@ -28,8 +37,12 @@ from oncall.store.outbox import TARGETS, OutboxStore
 from oncall.store.remote_ids import RemoteIds
 from oncall.store.timeline import TimelineRepository
 from oncall.sync.jira_adapter import JiraAdapter, JiraIssue
-from oncall.sync.messages import DATA_INCIDENT_LABEL
+from oncall.sync.messages import ACTION_ITEM_LABEL, DATA_INCIDENT_LABEL
 from oncall.workspace.config import Config
+from oncall.workspace.sync_config import JiraConfig
+
+if TYPE_CHECKING:
+    from oncall.service.postmortems import PostmortemService
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +52,12 @@ _SEV = re.compile(r"^sev-([123])$")
 _SUMMARY_SEV = re.compile(r"^\[SEV-[123]\]\s*")
 _ASSET = re.compile(r"\*Affected asset:\*\s*(\S{1,100})")
 PULLED_AT = "jira_pulled_at"
+ACTIONS_PULLED_AT = "jira_actions_pulled_at"  # kept back while an item's local change is on its way out
+# sync_state key + item id: JSON {status, assignee} of the item's issue as the sync last saw or set it.
+# Only a difference from it is a change made in Jira (an assignee Jira gave by default is not).
+ITEM_SEEN_PREFIX = "jira_action_seen:"
+_ACTION_LABEL = re.compile(r"^oncall-([0-9a-z]+)-inc-\d+-action-(\d+)$")
+ACTION_FIELDS = "status,labels,assignee,updated"
 
 
 
@@ -74,6 +93,7 @@ def pull_from_jira(database: Database, config: Config, jira: JiraAdapter, now: f
             report.skipped.append(f"{issue.key}: {why}")
         else:
             skipped.pop(issue.key, None)
+    _pull_action_items(database, config, jira, ids, now, report, skipped)
     ids.set_pull_skipped(skipped)
     ids.set_state(PULLED_AT, repr(now))
     return report
@@ -217,3 +237,112 @@ def _append_from_jira(database: Database, event: TimelineEvent, now: float, *, t
     for target in TARGETS:
         if target != "slack" or not tell_slack:
             store.mark_delivered_elsewhere(outbox_id, target, now, "came from Jira")
+
+
+# -- action items --------------------------------------------------------------------------------
+
+
+def seen_item(ids: RemoteIds, item_id: int) -> dict[str, str]:
+    try:
+        found = json.loads(ids.state(f"{ITEM_SEEN_PREFIX}{item_id}") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def remember_item(ids: RemoteIds, item_id: int, **values: str) -> None:
+    """What the item's issue shows now (`status`: open, done or wont-do; `assignee`: an account,
+    '' for none), as the delivery just set it or the pull just read it."""
+    ids.set_state(f"{ITEM_SEEN_PREFIX}{item_id}", json.dumps({**seen_item(ids, item_id), **values}, sort_keys=True))
+
+
+def _pull_action_items(database: Database, config: Config, jira: JiraAdapter, ids: RemoteIds, now: float,
+                       report: PullReport, skipped: dict[str, str]) -> None:
+    assert config.jira is not None
+    last = ids.state(ACTIONS_PULLED_AT)
+    jql = f'project = "{config.jira.project}" AND labels = "{ACTION_ITEM_LABEL}"'
+    if last:
+        jql += f' AND updated >= "-{int((now - float(last)) // 60) + 2}m"'
+    from oncall.service.postmortems import PostmortemService  # the service imports much; the pull rarely needs it
+
+    service = PostmortemService(database, config, FrozenClock(_moment(now)), PULL_ACTOR)
+    held = False
+    for issue in jira.search(jql + " ORDER BY updated ASC", fields=ACTION_FIELDS):
+        try:
+            outcome = _apply_action_item(database, config, ids, service, issue, now)
+        except sqlite3.OperationalError:
+            raise
+        except Exception as error:  # one odd issue never stops the pull
+            why = _why(error)
+            log.warning("jira pull: action item issue %s not applied: %s", issue.key, why,
+                        exc_info=not isinstance(error, ValueError))
+            skipped[issue.key] = why
+            report.skipped.append(f"{issue.key}: {why}")
+            continue
+        skipped.pop(issue.key, None)
+        held = held or outcome == "held"
+        if outcome == "updated":
+            report.updated += 1
+    if not held:  # otherwise the next pull reads the held issues again, once the local change is out
+        ids.set_state(ACTIONS_PULLED_AT, repr(now))
+
+
+def item_status(config: JiraConfig, status: str, category: str) -> ActionStatus:
+    """An item issue's status as an item's: won't do for one of `wont_do_statuses`, done for
+    another in Jira's done category, else open."""
+    if config.wont_do(status):
+        return ActionStatus.WONT_DO
+    return ActionStatus.DONE if category == "done" else ActionStatus.OPEN
+
+
+def _apply_action_item(database: Database, config: Config, ids: RemoteIds, service: "PostmortemService",
+                       issue: JiraIssue, now: float) -> str:
+    """'updated' (a change made in Jira was applied), 'held' (a local change is on its way out),
+    or '' (nothing new, or not an item of this database)."""
+    row = database.conn.execute("SELECT id FROM action_items WHERE jira_key = ?", (issue.key,)).fetchone()
+    if row is None:
+        match = next((m for m in map(_ACTION_LABEL.match, issue.labels) if m), None)
+        if match is None or match.group(1) != ids.origin():
+            return ""  # a teammate's item (their laptop pulls it), or not made by oncall
+        with database.write() as conn:  # ours, created by a try whose answer was lost: link it
+            linked = conn.execute("UPDATE action_items SET jira_key = ?, jira_creating = 0 "
+                                  "WHERE id = ? AND jira_key IS NULL", (issue.key, int(match.group(2)))).rowcount
+        if not linked:
+            return ""
+        row = (int(match.group(2)),)
+    item_id = int(row[0])
+    assert config.jira is not None
+    remote_status, account = item_status(config.jira, issue.status, issue.status_category), issue.assignee
+    applied = False
+    with database.write():
+        if _item_going_out(database, item_id):
+            return "held"  # local changes win; delivering them brings Jira in line
+        item: ActionItem = service.items.get(item_id)
+        seen = seen_item(ids, item_id)
+        first_outbox = database.conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
+        if seen.get("status", remote_status.value) != remote_status.value and remote_status is not item.status:
+            reason = f"set to {issue.status!r} in Jira {issue.key}" if remote_status is ActionStatus.WONT_DO else ""
+            service.move_action(item_id, remote_status, reason, source="jira")
+            applied = True
+        if seen.get("assignee", account) != account:
+            person = next((p for p in config.people if account and p.jira_account == account), None)
+            if person is not None and person.id != item.owner:
+                service.change_action(item_id, owner=person.id, source="jira")
+                applied = True
+        remember_item(ids, item_id, status=remote_status.value, assignee=account)
+        store = OutboxStore(database)
+        for (outbox_id,) in database.conn.execute("SELECT id FROM outbox WHERE id > ?", (first_outbox,)).fetchall():
+            store.mark_delivered_elsewhere(outbox_id, "jira", now, "came from Jira")
+    return "updated" if applied else ""
+
+
+def _item_going_out(database: Database, item_id: int) -> bool:
+    """A change of the item made here is not yet delivered to Jira (pending, or failed and waiting for a person)."""
+    return database.conn.execute(
+        "SELECT 1 FROM outbox o JOIN timeline t ON t.id = o.event_id "
+        "LEFT JOIN sync_delivery d ON d.outbox_id = o.id AND d.target = 'jira' "
+        "WHERE o.incident_id = (SELECT incident_id FROM action_items WHERE id = :item) "
+        "AND o.id >= coalesce((SELECT settled_below FROM sync_cursor WHERE target = 'jira'), 0) "
+        "AND t.kind = :kind AND json_extract(t.data, '$.item') = :item "
+        "AND coalesce(d.state, 'pending') IN ('pending', 'failed') LIMIT 1",
+        {"item": item_id, "kind": EventKind.ACTION_ITEM.value}).fetchone() is not None

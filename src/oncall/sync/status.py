@@ -91,6 +91,8 @@ def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
             notices.append(f"{len(skipped)} Jira issue{'s' if len(skipped) > 1 else ''} not imported ({first}: {why})")
         if target == "jira" and (refused := assignee.notice(database)):
             notices.append(refused)
+        if target == "jira" and (unlinked := ids.state("jira_action_links_refused")):
+            notices.append(f"action items are not linked to their incident's issue: {unlinked}")
         notice = "; ".join(notices)
         targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target),
                                       notice))

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from oncall.domain.action_items import ActionStatus, Priority
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 
@@ -40,6 +41,16 @@ class JiraConfig(BaseModel):
     timeout: float = Field(default=10.0, gt=0, le=120)
     concurrency: int = Field(default=2, ge=1, le=16)  # requests in flight at once (README: Sync speed)
     pull: bool = True  # pull back incidents teammates declared (same `data-incident` label)
+    # Action items: one issue each, linked to the incident's issue (docs/sync.md#action-items-and-post-mortems).
+    action_issue_type: str = Field(default="Task", min_length=1)
+    action_link_type: str = Field(default="Relates", min_length=1)  # the link type's name (or its outward/inward words)
+    # An item's status (open, done, wont-do) -> the workflow transition (name or id) of its issue.
+    action_transitions: dict[str, str] = Field(default_factory=dict)
+    action_priorities: dict[str, str] = Field(
+        default_factory=lambda: {"high": "High", "medium": "Medium", "low": "Low"}
+    )
+    # Statuses of an item's issue that read as "won't do" when pulled (others in the done category: done).
+    wont_do_statuses: list[str] = Field(default_factory=lambda: ["Won't Do", "Won't Fix", "Declined"])
 
     @field_validator("server")
     @classmethod
@@ -59,8 +70,29 @@ class JiraConfig(BaseModel):
     def _status_keys(cls, value: dict[str, str]) -> dict[str, str]:
         return {Status.parse(key).value: name for key, name in value.items()}
 
+    @field_validator("action_transitions")
+    @classmethod
+    def _action_status_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        return {ActionStatus.parse(key).value: name for key, name in value.items()}
+
+    @field_validator("action_priorities")
+    @classmethod
+    def _action_priority_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        merged = {"high": "High", "medium": "Medium", "low": "Low"}
+        for key, name in value.items():
+            merged[Priority.parse(key).value] = name
+        return merged
+
     def priority_for(self, severity: Severity) -> str:
         return self.priorities[severity.value]
+
+    def action_priority_for(self, priority: str) -> str:
+        return self.action_priorities.get(priority, self.action_priorities["medium"])
+
+    def wont_do(self, status_name: str) -> bool:
+        """A pulled item issue in this status was decided against (`wont_do_statuses`)."""
+        wanted = status_name.strip().casefold()
+        return any(name.strip().casefold() == wanted for name in self.wont_do_statuses)
 
 
 class SlackConfig(BaseModel):

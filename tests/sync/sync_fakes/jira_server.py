@@ -1,5 +1,5 @@
 """A stateful Jira REST v2 on 127.0.0.1: projects, issues, comments, transitions, remote links,
-assignees and search, in Cloud (`/search/jql`, `nextPageToken`; users by `accountId`) or Server
+issue links, assignees and search, in Cloud (`/search/jql`, `nextPageToken`; users by `accountId`) or Server
 (`/search`, `startAt`/`total`; users by `name`) mode.
 Every time it stamps comes from the clock it is given (tests pass the one the code under test uses)."""
 
@@ -15,10 +15,16 @@ from typing import Any, Callable
 from .base import FakeService, Reply, Request
 
 API = "/rest/api/2"
-STATUSES = ["Open", "In Progress", "Resolved", "Closed"]
+STATUSES = ["Open", "In Progress", "Resolved", "Closed", "Done", "Won't Do"]
+# Each status's category (statusCategory.key): what tells a finished item from an open one.
+CATEGORIES = {"Open": "new", "In Progress": "indeterminate"}
 # id, name, the status it leads to
 TRANSITIONS = [("11", "Start Progress", "In Progress"), ("21", "Resolve", "Resolved"),
-               ("31", "Close", "Closed"), ("41", "Reopen", "Open")]
+               ("31", "Close", "Closed"), ("41", "Reopen", "Open"), ("51", "Done", "Done"),
+               ("61", "Won't Do", "Won't Do")]
+# name, inward, outward: the project's issue link types
+LINK_TYPES = [("Relates", "relates to", "relates to"), ("Blocks", "is blocked by", "blocks"),
+              ("Duplicate", "is duplicated by", "duplicates")]
 PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
 
 
@@ -59,6 +65,11 @@ class FakeJira(FakeService):
         # False: the account lacks the Assign Issues permission (assigning answers 403).
         self.may_assign = True
         self.assignments: list[tuple[str, str | None]] = []  # (issue key, account) as assigned, in order
+        self.link_types = list(LINK_TYPES)
+        # Not 0: issue links are refused with this HTTP status, as by a project that does not allow
+        # them (404: linking disabled or not permitted, per the API description; 403 on some servers).
+        self.refuse_links = 0
+        self.links: list[dict[str, Any]] = []  # {"id", "type", "inward", "outward"}, as created
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -101,6 +112,20 @@ class FakeJira(FakeService):
             self.issues[key].fields["status"] = self._status(status)
             self._touch(self.issues[key])
 
+    def set_assignee(self, key: str, account: str | None) -> None:
+        """A person reassigns the issue in Jira's own screens (None: unassigns it)."""
+        with self.lock:
+            field = "accountId" if self.deployment == "Cloud" else "name"
+            self.issues[key].fields["assignee"] = None if account is None else {
+                field: account, "displayName": self.users.get(account, account)}
+            self._touch(self.issues[key])
+
+    def links_of(self, key: str) -> list[tuple[str, str, str]]:
+        """(type, inward key, outward key) of the links the issue is in."""
+        with self.lock:
+            return [(link["type"], link["inward"], link["outward"]) for link in self.links
+                    if key in (link["inward"], link["outward"])]
+
     def with_label(self, label: str) -> list[FakeIssue]:
         with self.lock:
             return [i for i in self.issues.values() if label in i.fields.get("labels", [])]
@@ -122,7 +147,7 @@ class FakeJira(FakeService):
         if route == "/field" and method == "GET":
             return Reply(200, [{"id": name, "key": name, "name": name.title(), "custom": False}
                                for name in ("summary", "status", "labels", "priority", "updated", "description",
-                                            "created")])
+                                            "created", "assignee", "duedate", "issuelinks")])
         if route == "/mypermissions" and method == "GET":
             return self._permissions(request)
         if route == "/priority" and method == "GET":
@@ -133,6 +158,13 @@ class FakeJira(FakeService):
             return self._project(match.group(1))
         if route == "/issue" and method == "POST":
             return self._create_from(request)
+        if route == "/issueLinkType" and method == "GET":
+            return Reply(200, {"issueLinkTypes": [
+                {"id": str(10000 + n), "name": name, "inward": inward, "outward": outward,
+                 "self": f"{self.url}{API}/issueLinkType/{10000 + n}"}
+                for n, (name, inward, outward) in enumerate(self.link_types)]})
+        if route == "/issueLink" and method == "POST":
+            return self._link(request)
         if route in ("/search", "/search/jql") and method in ("GET", "POST"):
             return self._search(request, cloud=route.endswith("/jql"))
         match = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions|/remotelink|/assignee)?", route)
@@ -184,8 +216,33 @@ class FakeJira(FakeService):
         return issue
 
     def _status(self, name: str) -> dict[str, Any]:
+        key = CATEGORIES.get(name, "done")
         return {"self": f"{self.url}{API}/status/{STATUSES.index(name) + 1}", "id": str(STATUSES.index(name) + 1),
-                "name": name}
+                "name": name, "statusCategory": {"id": {"new": 2, "indeterminate": 4, "done": 3}[key], "key": key,
+                                                 "name": key.title(), "colorName": "green",
+                                                 "self": f"{self.url}{API}/statuscategory/{key}"}}
+
+    def _link(self, request: Request) -> Reply:
+        """`POST /issueLink` with `{type: {name}, inwardIssue: {key}, outwardIssue: {key}}`: 201 and
+        no body; the same link again makes no second one. 404 for a link type or an issue not
+        found, or (`refuse_links`) linking disabled or not permitted."""
+        if self.refuse_links:
+            return Reply(self.refuse_links, {"errorMessages": ["Issue linking is disabled or you do not have the "
+                                                               "permission to link issues."], "errors": {}})
+        body = request.body if isinstance(request.body, dict) else {}
+        wanted = str((body.get("type") or {}).get("name") or "")
+        if wanted not in [name for name, _, _ in self.link_types]:
+            return Reply(404, {"errorMessages": [f"No issue link type with name '{wanted}' found."], "errors": {}})
+        inward, outward = (self._find(str((body.get(side) or {}).get("key") or ""))
+                           for side in ("inwardIssue", "outwardIssue"))
+        if inward is None or outward is None:
+            return Reply(404, {"errorMessages": ["Issue Does Not Exist"], "errors": {}})
+        link = {"type": wanted, "inward": inward.key, "outward": outward.key}
+        if not any({k: v for k, v in existing.items() if k != "id"} == link for existing in self.links):
+            self.links.append({"id": str(30000 + len(self.links)), **link})
+            for issue in (inward, outward):
+                self._touch(issue)
+        return Reply(201)
 
     def _now_text(self) -> str:
         return datetime.fromtimestamp(self.now(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
