@@ -5,6 +5,8 @@ Open the SVGs under __snapshots__ after changing them (`rsvg-convert -o x.png fi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
@@ -111,3 +113,36 @@ def test_postmortem_editor(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size,
                         run_before=after("/", *"Google Ads", "enter", "enter", "6", "enter",
                                          *"Tom forgot to check the currency field. "))
+
+
+def with_drill(*then: str, minutes: int = 7):
+    """Start the CAC drill at 60× from the drill screen, let `minutes` of scenario time pass, press `then`."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        app.notify = lambda *args, **kwargs: None  # toasts come and go with real time: not part of the picture
+        await app.workers.wait_for_complete()
+        await pilot.press("D", "n", *"cac", "tab", *"60", "enter")
+        await pilot.pause()
+        app.session.clock.advance(timedelta(seconds=minutes))
+        app.tick_drill()
+        await pilot.press(*then)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+@sizes
+def test_drill_channel(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=with_drill())
+
+
+@sizes
+def test_drill_banner_on_the_queue(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=with_drill("escape"))
+
+
+@sizes
+def test_drill_scorecard(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=with_drill("E", "enter"))

@@ -440,7 +440,7 @@ def test_a_post_mortem_too_long_for_a_jira_comment_is_cut_and_says_where_the_who
                                 "informed": ["grace"]})
     comment = messages.jira_comment(event, "oncall-ab12-inc-4")
     assert len(comment) < 32_767  # Jira's limit for a comment
-    assert "… cut for Jira: the whole post-mortem is in oncall (`oncall postmortem export 4`){noformat}" in comment
+    assert "… cut for Jira (the whole post-mortem is in oncall (`oncall postmortem export 4`)){noformat}" in comment
     assert comment.startswith("*Post-mortem* (maya): post-mortem in review → complete\n*Informed:* grace\n{noformat}")
     assert comment.endswith("{noformat}\n\n_oncall: oncall-ab12-inc-4-ev-9_")
 

@@ -328,12 +328,37 @@ def test_the_same_cause_on_the_same_asset_within_90_days_recurs_of_the_latest(se
     assert marked.recurring_of == latest
     earlier, items = pm.recurrence(marked)
     assert earlier.id == latest and [i.status for i in items] == [ActionStatus.OPEN, ActionStatus.DONE]
-    event = service.events(now.id)[-1]
-    assert event.kind is EventKind.ROOT_CAUSE
-    assert event.text == f"root cause: upstream-schema-change; recurring: same asset and cause as INC-{latest}"
-    assert event.data == {"cause": "upstream-schema-change", "recurring_of": latest, "from": ""}
+    cause, repeat = service.events(now.id)[-2:]
+    assert cause.kind is EventKind.ROOT_CAUSE and repeat.kind is EventKind.ROOT_CAUSE
+    assert cause.text == "root cause: upstream-schema-change"
+    assert repeat.text == f"recurring: same asset and cause (upstream-schema-change) as INC-{latest}"
+    assert repeat.data == {"cause": "upstream-schema-change", "recurring_of": latest, "from_recurring_of": None}
     with pytest.raises(RuleViolation, match="already upstream-schema-change"):
         pm.set_root_cause(now.id, "upstream-schema-change")
+
+
+def test_an_earlier_cause_set_later_marks_the_later_incident_and_a_changed_cause_unlinks_it(service, pm, clock):
+    earlier = at_days_ago(service, clock, 10)
+    later = declare(service).id
+    pm.set_root_cause(later, "stale-table")
+    assert service.get(later).recurring_of is None
+    pm.set_root_cause(earlier, "stale-table")  # the older one's cause, recorded afterwards
+    assert service.get(later).recurring_of == earlier
+    assert service.events(later)[-1].text == f"recurring: same asset and cause (stale-table) as INC-{earlier}"
+    pm.set_root_cause(earlier, "bad-file")  # on second thoughts
+    assert service.get(later).recurring_of is None
+    assert service.events(later)[-1].text.startswith("no longer recurring")
+
+
+def test_a_dismissed_report_never_counts_as_an_earlier_incident(service, pm, clock):
+    from oncall.domain.status import Status as S
+
+    dismissed = service.declare(Declaration(title="Spike is a campaign", severity=Severity.SEV3, asset="cac-pipeline",
+                                            status=S.TRIAGE)).id
+    service.change_status(dismissed, S.DISMISSED, "a real campaign")
+    pm.set_root_cause(dismissed, "stale-table")
+    later = declare(service).id
+    assert pm.set_root_cause(later, "stale-table").recurring_of is None
 
 
 @pytest.mark.parametrize(("days", "earlier"), [(90, dict()), (91, None), (10, dict(source=DetectionSource.DRILL)),

@@ -1,8 +1,8 @@
 """Sending a stakeholder update: one timeline event with what was sent (rendered for Slack and
 as plain text), to whom, and the next update it promised; the cadence moves on with it. The sync
 sends it through the outbox (`sync/messages.py`): the technical update as a reply in the
-incident's thread, every update as a comment on the Jira issue. A drill's updates go nowhere
-but the timeline."""
+incident's thread, every update as a comment on the Jira issue. A drill's updates reach no real
+channel or person: only the drill channel (`[drills] slack_channel`), if one is set."""
 
 from __future__ import annotations
 
@@ -88,7 +88,9 @@ class CommsService:
         """Where an update for `audience` would go, in words, for the composer."""
         incident = self.incidents.get(incident_id)
         if incident.is_drill:
-            return "a drill: the timeline only, never a real channel or person"
+            channel = self.config.drills.slack_channel if self.config.slack else ""
+            return (f"To: the drill channel #{channel.lstrip('#')} only (a drill: never a real channel or person)"
+                    if channel else "a drill: the timeline only, never a real channel or person")
         slack, jira = self.config.slack, self.config.jira
         places = []
         try:

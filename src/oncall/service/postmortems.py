@@ -7,11 +7,11 @@ worth telling is one timeline event, which the sync carries to Jira and Slack.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from oncall.domain.action_items import TITLE_MAX, ActionItem, ActionStatus, Priority
-from oncall.domain.clock import Clock
+from oncall.domain.clock import Clock, from_text
 from oncall.domain.incident import EventKind, Incident, TimelineEvent
 from oncall.domain.postmortem import PostmortemStatus, Section, check_move
 from oncall.domain.raci import Activity
@@ -232,8 +232,10 @@ class PostmortemService:
 
     def set_root_cause(self, incident_id: int, cause: str) -> Incident:
         """Record the root-cause category (a failure tag, as runbooks use: `upstream-schema-change`).
-        A non-drill incident on the same asset with the same cause in the 90 days before it makes
-        this one recurring, linked to the latest such."""
+        An incident repeats the latest earlier one on the same asset with the same cause within the
+        90 days before it (drills and dismissed reports never count). Setting or changing a cause
+        works both ways: the later incidents on the asset are looked at again too, each change said
+        on its timeline."""
         cause = clean_line(cause).strip().lower().replace(" ", "-")
         if not CAUSE.match(cause):
             raise RuleViolation(f"root cause {cause[:40]!r}: use a failure tag, lowercase letters, digits, '-' and '_' "
@@ -242,19 +244,37 @@ class PostmortemService:
             incident = self.incidents.get(incident_id)
             if incident.root_cause == cause:
                 raise RuleViolation(f"the root cause is already {cause}")
-            since = incident.detected_at - timedelta(days=RECURRENCE_DAYS)
-            row = None if incident.is_drill else self.db.conn.execute(
-                "SELECT id FROM incidents WHERE asset = ? AND root_cause = ? AND id != ? AND is_drill = 0 "
-                "AND detected_at >= ? AND detected_at < ? ORDER BY detected_at DESC LIMIT 1",
-                (incident.asset, cause, incident_id, _text(since), _text(incident.detected_at))).fetchone()
-            earlier = row[0] if row else None
-            updated = incident.model_copy(update={"root_cause": cause, "recurring_of": earlier,
-                                                  "updated_at": self.clock.now()})
+            updated = incident.model_copy(update={"root_cause": cause, "updated_at": self.clock.now()})
             self.incidents.save(updated)
-            text = f"root cause: {cause}" + (f"; recurring: same asset and cause as INC-{earlier}" if earlier else "")
-            self._append(updated, EventKind.ROOT_CAUSE, text, {"cause": cause, "recurring_of": earlier,
-                                                                "from": incident.root_cause})
+            self._append(updated, EventKind.ROOT_CAUSE, f"root cause: {cause}",
+                         {"cause": cause, "from": incident.root_cause})
+            self._link_repeats(incident.asset)
+            updated = self.incidents.get(incident_id)
         return updated
+
+    def _link_repeats(self, asset: str) -> None:
+        """Every incident on `asset` with a cause repeats the latest counted one before it with the
+        same cause within 90 days (else none); those whose link changes get it, and a line on
+        their timeline."""
+        rows = self.db.conn.execute(
+            "SELECT id, root_cause, detected_at, recurring_of, is_drill, status FROM incidents "
+            "WHERE asset = ? AND root_cause != '' ORDER BY detected_at, id", (asset,)).fetchall()
+        counted: list[tuple[int, str, datetime]] = []  # (id, cause, detected) of incidents that can be repeated
+        for incident_id, cause, detected_text, linked, is_drill, status in rows:
+            detected = from_text(detected_text)
+            earlier = None
+            if not is_drill and status != Status.DISMISSED.value:
+                since = detected - timedelta(days=RECURRENCE_DAYS)
+                earlier = next((other for other, other_cause, at in reversed(counted)
+                                if other_cause == cause and since <= at < detected), None)
+                counted.append((incident_id, cause, detected))
+            if earlier != linked:
+                incident = self.incidents.get(incident_id)
+                self.incidents.save(incident.model_copy(update={"recurring_of": earlier}))
+                said = (f"recurring: same asset and cause ({cause}) as INC-{earlier}" if earlier else
+                        f"no longer recurring: no earlier incident on {asset} has cause {cause}")
+                self._append(incident, EventKind.ROOT_CAUSE, said, {"cause": cause, "recurring_of": earlier,
+                                                                    "from_recurring_of": linked})
 
     def recurrence(self, incident: Incident) -> tuple[Incident, list[ActionItem]] | None:
         """The earlier incident this one repeats, with its action items (were they done?)."""
@@ -273,7 +293,7 @@ class PostmortemService:
         if postmortem is None:
             self.incidents.get(incident_id)
             raise RuleViolation(f"INC-{incident_id} has no post-mortem yet: draft it first (oncall postmortem draft "
-                                f"{incident_id}, or p on the incident)")
+                                f"{incident_id}, or enter on the incident's Post-mortem tab once it is resolved)")
         return postmortem
 
     def _owner(self, owner: str) -> str:

@@ -98,7 +98,10 @@ class PostmortemRepository:
             if current.text == text:
                 return Saved(current)
             if current.revision != base_revision:
-                self._keep(incident_id, section, base_revision, text, by, at, "conflict")
+                if coalesce:
+                    self._keep_saved(incident_id, section, base_revision, text, by, at, "conflict")
+                else:
+                    self._keep(incident_id, section, base_revision, text, by, at, "conflict")
                 return Saved(current, conflict=True)
             revision = current.revision + 1
             conn.execute(
@@ -132,19 +135,19 @@ class PostmortemRepository:
         return SectionText(section, row[0], row[1], row[2], from_text(row[3]))
 
     def _keep_saved(self, incident_id: int, section: Section, revision: int, text: str, by: str,
-                    at: datetime) -> None:
+                    at: datetime, kept: str = "autosave") -> None:
         """Keep a save in the history. The editor saves as a person types, so one person's saves
         within a few minutes of their last one replace it there: the history keeps each sitting,
         not each pause in typing (a teammate's save in between starts a new entry)."""
         last = self.db.conn.execute(
             "SELECT id, saved_by, saved_at, kept FROM postmortem_revisions WHERE incident_id = ? AND section = ? "
             "ORDER BY id DESC LIMIT 1", (incident_id, section.value)).fetchone()
-        if last is not None and last[1] == by and last[3] == "autosave" and \
+        if last is not None and last[1] == by and last[3] == kept and \
                 timedelta(0) <= at - from_text(last[2]) <= SITTING:
             self.db.conn.execute("UPDATE postmortem_revisions SET revision = ?, text = ?, saved_at = ? WHERE id = ?",
                                  (revision, text, to_text(at), last[0]))
             return
-        self._keep(incident_id, section, revision, text, by, at, "autosave")
+        self._keep(incident_id, section, revision, text, by, at, kept)
 
     def _keep(self, incident_id: int, section: Section, revision: int, text: str, by: str, at: datetime,
               kept: str) -> None:

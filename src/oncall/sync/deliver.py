@@ -20,7 +20,7 @@ from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.store.roles import RoleRepository
-from oncall.sync import assignee, messages
+from oncall.sync import assignee, drill_messages, messages
 from oncall.sync.email_adapter import EmailAdapter, build_message, message_id
 from oncall.sync.errors import MaybeSent, Permanent, Transient
 from oncall.sync.jobs import Job
@@ -92,6 +92,8 @@ class JiraDelivery(Delivery):
 
     def _deliver(self, job: Job) -> str:
         event, uncertain, drill = job.event, job.entry.uncertain, job.incident.is_drill
+        if drill and self.config.drills.jira == "skip":  # `[drills] jira = "skip"`: nothing is made
+            return drill_messages.JIRA_SKIPPED_NOTE
         key, label = self.ensure_issue(job.incident, job.remote)
         account = messages.assignee_account(event, job.incident, self.config.person)
         if event.kind is EventKind.ACTION_ITEM:
@@ -266,11 +268,25 @@ class SlackDelivery(Delivery):
         self.linked_thread = linked_thread  # the thread the incident's Jira issue links to (`thread_link.py`)
 
     def _deliver(self, job: Job) -> str:
-        incident, event = job.incident, job.event
-        if incident.is_drill:
-            return "a drill: never sent to Slack"
+        """A drill goes only to the drill channel (`[drills] slack_channel`; nowhere without one):
+        its parent and every reply a real incident would get, stakeholder updates as replies in
+        its thread, people named and never mentioned, nothing broadcast."""
+        if not job.incident.is_drill:
+            return self._deliver_in_thread(job)
+        if not self.config.drills.slack_channel:
+            return drill_messages.NO_CHANNEL_NOTE
+        try:
+            return self._deliver_in_thread(job)
+        except Permanent as error:  # the drill channel's own problem fails the drill, never real incidents
+            raise Permanent(f"drill channel: {error.message}") from None
+
+    def _deliver_in_thread(self, job: Job) -> str:
+        incident, event, drill = job.incident, job.event, job.incident.is_drill
         channel, parent_ts, label = self.ensure_parent(incident, job.remote)
-        for step in messages.slack_steps(event, bool(self.slack.stakeholder_channel)):
+        if drill and channel != self.home_channel(incident):  # `[drills] slack_channel` changed meanwhile
+            raise Permanent(f"the drill's Slack thread is in channel {channel}, which is no longer [drills] "
+                            "slack_channel: its updates are not sent (discard them on the sync screen)")
+        for step in messages.slack_steps(event, bool(self.slack.stakeholder_channel), drill):
             if step in job.done_steps:
                 continue
             if step == "stakeholder":
@@ -282,14 +298,28 @@ class SlackDelivery(Delivery):
                 marker = messages.event_marker(label, event.id or 0)
                 found = self.adapter.find_reply(channel, parent_ts, marker) if job.entry.uncertain else None
                 if found is None:
-                    found = self.adapter.post_reply(
-                        channel, parent_ts, messages.slack_reply(
-                            event, self.config.person, incident.is_drill,
-                            self._jira_url(incident) if messages.postmortem_completed(event) else ""),
-                        messages.reply_metadata(label, event.id or 0), self.slack.broadcasts(job.severity),
-                    )
+                    found = self.adapter.post_reply(channel, parent_ts, self.reply_text(job),
+                                                    messages.reply_metadata(label, event.id or 0),
+                                                    self.slack.broadcasts(job.severity) and not drill)
                 self._record(job, step, found)
         return ""
+
+    def reply_text(self, job: Job) -> str:
+        event, incident = job.event, job.incident
+        text = messages.slack_reply(event, self.config.person, incident.is_drill,
+                                    self._jira_url(incident) if messages.postmortem_completed(event) else "")
+        if not incident.is_drill:
+            return text
+        if messages.update_audience(event) == "stakeholders":
+            text = drill_messages.stakeholder_reply(event, text)
+        return drill_messages.unping(text)
+
+    def home_channel(self, incident: Incident) -> str:
+        """The channel id the incident's parent belongs in: the drill channel for a drill (refused
+        if it is a real one), else the incident channel."""
+        if incident.is_drill:
+            return self.adapter.drill_channel_id(self.config.drills.slack_channel)
+        return self.adapter.channel_id()
 
     def post_for_stakeholders(self, job: Job, label: str) -> str:
         """A stakeholder update in the stakeholder channel: the incident's first is a top-level
@@ -336,8 +366,9 @@ class SlackDelivery(Delivery):
         assert incident.id is not None
         key = self.ids.incident(incident.id).jira_key
         url = f"{self.config.jira.server}/browse/{key}" if key and self.config.jira else None
-        return messages.slack_parent(incident, self.config.person(incident.ic), url, self.roles.holders(incident.id),
+        text = messages.slack_parent(incident, self.config.person(incident.ic), url, self.roles.holders(incident.id),
                                      self.config.person)
+        return drill_messages.unping(text) if incident.is_drill else text
 
     def ensure_parent(self, incident: Incident, known: RemoteIncident | None = None) -> tuple[str, str, str]:
         """The incident's parent message (channel, ts), posting it once and only once. `known`
@@ -349,12 +380,13 @@ class SlackDelivery(Delivery):
         if remote.slack_channel and remote.slack_ts:
             return remote.slack_channel, remote.slack_ts, remote.label
         pulled = not self.ids.is_ours(remote.label)
+        home = self.home_channel(incident)  # a drill's: the drill channel
         if pulled:
             # A teammate's incident (pulled from Jira) already has its parent, posted by their
             # laptop, which links it from the Jira issue. (One in another channel, where this
             # team's bot may not be, is not ours to reply in.)
             linked = self.linked_thread(remote)
-            if linked and linked[0] == self.adapter.channel_id():
+            if linked and linked[0] == home:
                 self.ids.update_incident(incident.id, slack_channel=linked[0], slack_ts=linked[1],
                                          slack_creating=False, jira_thread_link=linked[1])
                 return linked[0], linked[1], remote.label
@@ -363,7 +395,7 @@ class SlackDelivery(Delivery):
                                          f"another channel ({linked[0]})")
         if remote.slack_creating or pulled:
             since = (incident.detected_at - timedelta(days=THREAD_SCAN_DAYS)).timestamp()
-            found = self.adapter.find_parent(remote.label, since)
+            found = self.adapter.find_parent(remote.label, since, home)
             if found:
                 # Ours if we were posting it (its answer was lost): we keep it current, starting
                 # with the next refresh (what it says now is not known here).
@@ -373,7 +405,7 @@ class SlackDelivery(Delivery):
                 return found[0], found[1], remote.label
         text = self.parent_text(incident)
         self.ids.update_incident(incident.id, slack_creating=True)
-        channel, ts = self.adapter.post_parent(text, messages.parent_metadata(remote.label))
+        channel, ts = self.adapter.post_parent(text, messages.parent_metadata(remote.label), home)
         self.ids.update_incident(incident.id, slack_channel=channel, slack_ts=ts, slack_creating=False, slack_text=text)
         return channel, ts, remote.label
 

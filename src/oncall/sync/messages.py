@@ -185,8 +185,9 @@ def update_audience(event: TimelineEvent) -> str:
     return str(event.data.get("audience") or "") if event.kind is EventKind.UPDATE_SENT else ""
 
 
-def slack_steps(event: TimelineEvent, stakeholder_channel: bool = False) -> list[str]:
-    """`stakeholder_channel`: one is configured (`[slack] stakeholder_channel`)."""
+def slack_steps(event: TimelineEvent, stakeholder_channel: bool = False, drill: bool = False) -> list[str]:
+    """`stakeholder_channel`: one is configured (`[slack] stakeholder_channel`). `drill`: for the
+    drill channel, where a stakeholder update is a reply in the drill's thread."""
     if event.kind in RUNBOOK_KINDS or event.kind is EventKind.ROOT_CAUSE:  # for the issue, not the channel
         return []
     if event.kind is EventKind.ACTION_ITEM:  # added, done or won't do (here or in Jira): the thread hears
@@ -196,7 +197,7 @@ def slack_steps(event: TimelineEvent, stakeholder_channel: bool = False) -> list
     if event.kind is EventKind.UPDATE_SENT:
         audience = update_audience(event)
         if audience == "stakeholders":  # a post of its own in the stakeholder channel, then its thread
-            return ["stakeholder"] if stakeholder_channel else []
+            return ["reply"] if drill else ["stakeholder"] if stakeholder_channel else []
         if audience == "reporter":  # a reply that mentions them, unless they are answered by email
             return [] if event.data.get("by_email") else ["reply"]
         return ["reply"]  # technical: a reply in the incident's thread
@@ -259,6 +260,15 @@ def _name(person_id: str, roster: Roster) -> str:
     return person.name if person is not None else person_id
 
 
+def noformat(text: str, limit: int, whole_where: str) -> str:
+    """A `{noformat}` block for a Jira comment: escaped first, then cut to `limit` characters with
+    a line saying where the whole is (Jira refuses a comment over 32,767 characters)."""
+    escaped = text.replace("{noformat}", "{ noformat}")
+    if len(escaped) > limit:
+        escaped = escaped[:limit] + f"\n… cut for Jira ({whole_where})"
+    return "\n{noformat}" + escaped + "{noformat}"
+
+
 def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, drill: bool = False,
                  item_key: str = "") -> str:
     """The event as a comment: what happened, the person given (or relieved of) a role by name,
@@ -275,19 +285,14 @@ def jira_comment(event: TimelineEvent, label: str, roster: Roster = _nobody, dri
     if told:
         text += "\n*Informed:* " + ", ".join(_name(person_id, roster) for person_id in told)
     if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("text"), str):
-        text += "\n{noformat}" + event.data["text"].replace("{noformat}", "{ noformat}") + "{noformat}"
+        text += noformat(event.data["text"], JIRA_EVIDENCE_CHARS, "the whole update is on the incident's timeline")
     if event.kind is EventKind.EVIDENCE_SHARED:
-        output = str(event.data.get("output") or "")
-        if len(output) > JIRA_EVIDENCE_CHARS:
-            output = output[:JIRA_EVIDENCE_CHARS] + "\n… cut for Jira (the whole output is on the incident's timeline)"
-        ran = str(event.data.get("ran") or "").replace("{noformat}", "{ noformat}")
-        text += f"\n{{noformat}}{ran}{{noformat}}\n{{noformat}}{output.replace('{noformat}', '{ noformat}')}{{noformat}}"
+        ran = str(event.data.get("ran") or "")
+        text += noformat(ran, 2_000, "the whole command is on the timeline") + noformat(
+            str(event.data.get("output") or ""), JIRA_EVIDENCE_CHARS, "the whole output is on the incident's timeline")
     if postmortem_completed(event) and isinstance(event.data.get("document"), str):
-        document = event.data["document"]
-        if len(document) > JIRA_POSTMORTEM_CHARS:
-            document = (document[:JIRA_POSTMORTEM_CHARS] + "\n… cut for Jira: the whole post-mortem is in oncall "
-                        f"(`oncall postmortem export {event.incident_id}`)")
-        text += "\n{noformat}" + document.replace("{noformat}", "{ noformat}") + "{noformat}"
+        text += noformat(event.data["document"], JIRA_POSTMORTEM_CHARS,
+                         f"the whole post-mortem is in oncall (`oncall postmortem export {event.incident_id}`)")
     return f"*{KIND_LABEL[event.kind]}* ({event.actor}): {text}\n\n_oncall: {event_marker(label, event.id or 0)}_"
 
 
@@ -340,23 +345,29 @@ def action_item_comment(event: TimelineEvent, label: str) -> str:
 # -- Slack -------------------------------------------------------------------------------------
 
 
-def slack_person(person_id: str, roster: Roster) -> str:
+def _addressed(person: Person, drill: bool) -> str:
+    """A mention from their `slack_id`, else their name; in a drill always the name (a mention
+    notifies a real person)."""
+    return slack_escape(person.name) if drill else mention(person.slack_id, person.name)
+
+
+def slack_person(person_id: str, roster: Roster, drill: bool = False) -> str:
     """A roster person as Slack shows them: a mention from their `slack_id`, else their name
-    (escaped); someone not on the roster by their id (escaped)."""
+    (escaped), and in a drill their name; someone not on the roster by their id (escaped)."""
     person = roster(person_id)
-    return mention(person.slack_id, person.name) if person is not None else slack_escape(person_id)
+    return _addressed(person, drill) if person is not None else slack_escape(person_id)
 
 
-def reporter_mention(reporter: str, roster: Roster) -> str:
+def reporter_mention(reporter: str, roster: Roster, drill: bool = False) -> str:
     """The reporter as the reply addresses them: a mention from a Slack id (theirs, or the
-    roster's for them), else their name."""
+    roster's for them), else their name; in a drill, never a mention."""
     person = roster(reporter)
     if person is not None:
-        return mention(person.slack_id, person.name)
-    return mention(reporter, reporter)
+        return _addressed(person, drill)
+    return slack_escape(reporter) if drill else mention(reporter, reporter)
 
 
-def slack_roles(holders: RoleHolders | None, roster: Roster) -> str:
+def slack_roles(holders: RoleHolders | None, roster: Roster, drill: bool = False) -> str:
     """`SME: <@U1>, <@U2> · Lead: <@U3> · PM: Omar Haddad`; roles nobody holds are left out."""
     if holders is None:
         return ""
@@ -364,21 +375,21 @@ def slack_roles(holders: RoleHolders | None, roster: Roster) -> str:
     for role in PARENT_ROLES:
         held = holders.of(role)
         if held:
-            parts.append(f"{SHORT_NAMES[role]}: " + ", ".join(slack_person(person, roster) for person in held))
+            parts.append(f"{SHORT_NAMES[role]}: " + ", ".join(slack_person(person, roster, drill) for person in held))
     return " · ".join(parts)
 
 
 def slack_parent(incident: Incident, ic: Person | None, jira_url: str | None, roles: RoleHolders | None = None,
                  roster: Roster = _nobody) -> str:
     """The one message per incident, kept current: severity, status, title, IC, the other
-    roles, asset, impact, Jira link."""
-    who = mention(ic.slack_id, ic.name) if ic else slack_escape(incident.ic or "unassigned")
+    roles, asset, impact, Jira link. A drill's names people without mentioning them."""
+    who = _addressed(ic, incident.is_drill) if ic else slack_escape(incident.ic or "unassigned")
     drill = "[DRILL] " if incident.is_drill else ""
     lines = [
         f"{drill}*{incident.severity.value}* · *{incident.status.value}* · {incident.ref}: {slack_escape(incident.title)}",
         f"IC: {who} · Asset: {slack_escape(incident.asset)}",
     ]
-    held = slack_roles(roles, roster)
+    held = slack_roles(roles, roster, incident.is_drill)
     if held:
         lines.append(held)
     if incident.impact:
@@ -392,12 +403,13 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
     """A thread reply: what happened; the new IC, or the person given a role, mentioned (the one
     relieved of a role named, not pinged); a new action item's owner mentioned, with its due
     date; a completed post-mortem with the link to the Jira issue it is posted on (`jira_url`);
-    the people Informed mentioned on a line `For: …`."""
+    the people Informed mentioned on a line `For: …`. In a `drill`, people are named, never
+    mentioned, and nobody is Informed."""
     if event.kind is EventKind.UPDATE_SENT and isinstance(event.data.get("slack_text"), str):
         text = event.data["slack_text"]  # rendered for Slack, what people typed escaped already
         to = event.data.get("to")
         if update_audience(event) == "reporter" and isinstance(to, str) and to:
-            return f"{reporter_mention(to, roster)} {text}"
+            return f"{reporter_mention(to, roster, drill)} {text}"
         return text
     text = slack_escape(event.text)
     if postmortem_completed(event):
@@ -405,7 +417,7 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
                                          if jira_url else "")
     if item_action(event) == "added" and event.kind is EventKind.ACTION_ITEM:
         owner = str(event.data.get("owner") or "")
-        said = [f"owner {slack_person(owner, roster)}" if owner else "no owner yet"]
+        said = [f"owner {slack_person(owner, roster, drill)}" if owner else "no owner yet"]
         if event.data.get("due"):
             said.append(f"due {slack_escape(str(event.data['due']))}")
         text += f" ({', '.join(said)})"
@@ -415,10 +427,10 @@ def slack_reply(event: TimelineEvent, roster: Roster = _nobody, drill: bool = Fa
         if event.kind is EventKind.ROLE_REMOVED:
             text += f" ({slack_escape(person.name)})"
         else:
-            text += f" ({mention(person.slack_id, person.name)})"
+            text += f" ({_addressed(person, drill)})"
     told = informed(event, drill)
     if told:
-        text += "\nFor: " + ", ".join(slack_person(person_id, roster) for person_id in told)
+        text += "\nFor: " + ", ".join(slack_person(person_id, roster, drill) for person_id in told)
     return f"*{KIND_LABEL[event.kind]}* ({slack_escape(event.actor)}): {text}"
 
 

@@ -92,6 +92,18 @@ class SlackAdapter:
         """The stakeholder channel's id (`[slack] stakeholder_channel`), looked up the same way."""
         return self._id_of(self.config.stakeholder_channel.lstrip("#"), "[slack] stakeholder_channel")
 
+    def drill_channel_id(self, channel: str) -> str:
+        """The drill channel's id (`[drills] slack_channel`, passed in), looked up the same way.
+        Refused if it is the incident or the stakeholder channel: a drill reaches no real channel."""
+        found = self._id_of(channel.lstrip("#"), "[drills] slack_channel")
+        real = {self.channel_id(): "[slack] channel"}
+        if self.config.stakeholder_channel:
+            real[self.stakeholder_channel_id()] = "[slack] stakeholder_channel"
+        if found in real:
+            raise Permanent(f"[drills] slack_channel is the same channel as {real[found]}: drills must go to a "
+                            "channel of their own (set another [drills] slack_channel in oncall.toml)")
+        return found
+
     def _id_of(self, wanted: str, key: str) -> str:
         with self._lock:
             if wanted not in self._channel_ids:
@@ -116,9 +128,10 @@ class SlackAdapter:
 
     # -- messages ----------------------------------------------------------------------------
 
-    def post_parent(self, text: str, metadata: dict) -> tuple[str, str]:
+    def post_parent(self, text: str, metadata: dict, channel: str = "") -> tuple[str, str]:
+        """The incident's parent message, in `channel` (an id; the incident channel by default)."""
         answer = self.call(lambda: self.client.chat_postMessage(
-            channel=self.channel_id(), text=text, metadata=metadata, unfurl_links=False, unfurl_media=False,
+            channel=channel or self.channel_id(), text=text, metadata=metadata, unfurl_links=False, unfurl_media=False,
         ), "posting the incident message")
         return answer["channel"], answer["ts"]
 
@@ -144,9 +157,10 @@ class SlackAdapter:
         ), what)
         return answer["ts"]
 
-    def find_parent(self, label: str, oldest: float) -> tuple[str, str] | None:
-        """An earlier parent message for the incident labelled `label`, posted after `oldest`."""
-        channel = self.channel_id()
+    def find_parent(self, label: str, oldest: float, channel: str = "") -> tuple[str, str] | None:
+        """An earlier parent message for the incident labelled `label`, posted after `oldest`, in
+        `channel` (an id; the incident channel by default)."""
+        channel = channel or self.channel_id()
         found = self.find_message(channel, PARENT_EVENT_TYPE, "label", label, oldest)
         return (channel, found) if found else None
 

@@ -36,6 +36,7 @@ GC_THRESHOLDS = (10_000, 50, 1_000)
 RUNBOOKS_AFTER_SECONDS = 1.0
 WARM_UP_AFTER_SECONDS = 0.1
 DUE_CHECK_SECONDS = 15  # how often to look for a stakeholder update that has fallen due
+DRILL_TICK_SECONDS = 1.0  # how often the running drill's injects are looked at (scenario time runs at its speed)
 
 
 SYNC_STATE_TEXT = {
@@ -47,7 +48,8 @@ class OncallApp(App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "oncall"
     # Shown in the queue's footer (and named by the status line); works on every screen.
-    BINDINGS = [Binding("S", "app.open_sync", "Sync", id="app.sync", show=False)]
+    BINDINGS = [Binding("S", "app.open_sync", "Sync", id="app.sync", show=False),
+                Binding("D", "app.open_drills", "Drills", id="app.drills", show=False)]
     # Every screen gets a class for the terminal's height, so its CSS can fit 80×24 (-short).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-medium"), (46, "-tall")]
 
@@ -74,6 +76,7 @@ class OncallApp(App):
         self._terminal: int | None = None  # the terminal's input, once running in one
         self.sync: SyncLink | None = None
         self._sync_line: tuple[str, str] = ("Reading the workspace…", "")
+        self._drill_line = ""  # the DRILL banner while a drill runs ('' otherwise)
 
     def on_mount(self) -> None:
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
@@ -97,6 +100,8 @@ class OncallApp(App):
         self.set_timer(WARM_UP_AFTER_SECONDS, self.warm_up)
         self.check_updates_due(quietly=True)
         self.set_interval(DUE_CHECK_SECONDS, self.check_updates_due)
+        self.tick_drill()
+        self.set_interval(DRILL_TICK_SECONDS, self.tick_drill)
         self.sync = SyncLink(workspace, current_actor(), self.session.database.path)
         if self.sync.configured:
             self.run_sync()
@@ -169,6 +174,42 @@ class OncallApp(App):
             self.notify(f"{due.ref} ({due.severity}) owes a stakeholder update now: open it and press u.",
                         title="Update due", severity="warning", timeout=20, markup=False)
 
+    def tick_drill(self) -> None:
+        """Deliver the running drill's injects that are due (once across every console on the
+        workspace), show each as a notification, and keep the DRILL banner on every screen."""
+        service = self.session.drill_service
+        try:
+            before = service.running()
+            delivered = service.tick() if before is not None else []
+            run = service.running() if before is not None else None
+        except Exception as error:  # noqa: BLE001 - a busy or damaged database: say it once, try again later
+            if self._drill_line != "DRILL: the drill cannot be read":
+                self.notify(f"The drill cannot be read now: {error}", title="DRILL", severity="error", markup=False)
+                self._drill_line = "DRILL: the drill cannot be read"
+            return
+        for inject in delivered:
+            self.notify(inject.text, title=f"DRILL · {inject.persona} ({inject.kind})", severity="warning",
+                        timeout=20, markup=False)
+        if before is not None and run is None:
+            self.notify("The drill ended: D shows its scorecard.", title="DRILL", timeout=20)
+        line = ""
+        if run is not None:
+            minutes = int(run.elapsed(self.clock.now()).total_seconds() // 60)
+            paused = "  ·  PAUSED" if run.paused else ""
+            line = f"DRILL {run.id}: {run.title}  ·  {minutes} min in{paused}  ·  D: the drill channel"
+        if line != self._drill_line:
+            self._drill_line = line
+            self.refresh_status_line()
+        if delivered or (before is not None and run is None):
+            for screen in self.screens_in_sight():
+                screen.post_message(DataChanged())
+
+    def action_open_drills(self) -> None:
+        from oncall.tui.screens.drill_screen import DrillScreen
+
+        if not isinstance(self.screen, DrillScreen):
+            self.push_screen(DrillScreen())
+
     def screens_in_sight(self) -> list[Screen]:
         """The screen in front, and under a form the screens that show through it. The others
         read again when they come back to the front; telling them now would make Textual repaint
@@ -221,6 +262,8 @@ class OncallApp(App):
 
     def refresh_status_line(self, screen: Screen | None = None) -> None:
         text, state = self._sync_line
+        if self._drill_line:  # the DRILL banner, on every screen, in the drill's colour
+            text, state = f"{self._drill_line}  |  {text}", "drill"
         screens = [screen] if screen is not None else self.screen_stack  # (one that is still mounting too)
         for line in (line for shown in screens for line in shown.query(StatusLine)):
             line.show(text, state)

@@ -31,6 +31,7 @@ from oncall.workspace.paths import current_actor
 LIBRARY_CHECK_SECONDS = 1.0
 
 if TYPE_CHECKING:
+    from oncall.service.drills import DrillService
     from oncall.service.incidents import IncidentService
     from oncall.service.postmortems import PostmortemService
     from oncall.service.comms import CommsService
@@ -124,6 +125,12 @@ class Session:
                 library = self._library = load_library(folder, {s.name for s in self.config.sources})
             self._library_checked = time.monotonic()
             return library
+
+    @cached_property
+    def drill_service(self) -> "DrillService":
+        from oncall.service.drills import DrillService
+
+        return DrillService(self.database, self.config, self.clock, current_actor(), self.root)
 
     @cached_property
     def postmortem_service(self) -> "PostmortemService":

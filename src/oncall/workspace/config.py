@@ -22,6 +22,7 @@ from oncall.domain.cadence import CommsSettings
 from oncall.domain.raci import DEFAULT_CHART, RaciChart, parse_raci
 from oncall.domain.people import Person, Rotation, RotationOverride, localize_override
 from oncall.domain.sources import Source
+from oncall.workspace.drills_config import DrillsConfig
 from oncall.workspace.email_config import EmailConfig
 from oncall.workspace.sync_config import JiraConfig, SlackConfig
 
@@ -47,6 +48,7 @@ class Config(BaseModel):
     email: EmailConfig | None = None  # stakeholder updates by email (SMTP with STARTTLS)
     raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
     comms: CommsSettings = Field(default_factory=CommsSettings)  # the update cadence by severity
+    drills: DrillsConfig = Field(default_factory=DrillsConfig)
 
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -88,6 +90,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "slack": SlackConfig,
     "email": EmailConfig,
     "comms": CommsSettings,
+    "drills": DrillsConfig,
 }
 _LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset, "sources": Source}
 

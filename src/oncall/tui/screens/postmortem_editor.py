@@ -30,8 +30,8 @@ class PostmortemEditor(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Done", id="postmortem.close"),
         Binding("ctrl+s", "save", "Save", id="postmortem.save"),
-        Binding("ctrl+n", "section(1)", "Next section", id="postmortem.next"),
-        Binding("ctrl+p", "section(-1)", "Previous", id="postmortem.previous"),
+        Binding("ctrl+n,ctrl+down", "section(1)", "Next section", id="postmortem.next"),
+        Binding("ctrl+up", "section(-1)", "Previous", id="postmortem.previous"),
         Binding("ctrl+o", "keep_mine", "Keep mine", id="postmortem.keep_mine", show=False),
         Binding("ctrl+t", "take_theirs", "Take theirs", id="postmortem.take_theirs", show=False),
     ]
@@ -51,6 +51,9 @@ class PostmortemEditor(Screen[None]):
         self.current: SectionText | None = None  # as last read or saved: its revision is our base
         self.theirs: SectionText | None = None  # someone else's save that ours conflicted with
         self._timer = None
+        self._text = ""  # what is in the editor (kept here: the widget is gone when the screen unmounts)
+        self._read_only = False
+        self._leave_unsaved = False  # esc once more leaves although the last save failed
 
     @property
     def session(self):
@@ -65,7 +68,7 @@ class PostmortemEditor(Screen[None]):
             yield Static("", id="pm-title", markup=False)
             yield Static("", id="pm-saved", markup=False)
             yield Static("", id="pm-conflict", markup=False)
-            yield TextArea(id="pm-text", soft_wrap=True, show_line_numbers=False, tab_behavior="indent")
+            yield TextArea(id="pm-text", soft_wrap=True, show_line_numbers=False)  # tab moves on; esc leaves
             yield Static("", id="pm-blame", markup=False)
         yield KeyFooter()
 
@@ -87,10 +90,11 @@ class PostmortemEditor(Screen[None]):
         position = EDITABLE.index(section) + 1
         self.query_one("#pm-title", Static).update(
             f"INC-{self.incident_id} post-mortem ({postmortem.status.label})  ·  {section.title}  ·  "
-            f"section {position} of {len(EDITABLE)}  ·  ctrl+n / ctrl+p move between sections")
+            f"section {position} of {len(EDITABLE)}  ·  ctrl+↓ / ctrl+↑ move between sections")
         editor = self.query_one(TextArea)
         editor.load_text(self.current.text)
-        editor.read_only = postmortem.status.value == "complete"
+        self._text = self.current.text
+        self._read_only = editor.read_only = postmortem.status.value == "complete"
         editor.focus()
         self._say_saved("opened")
         self._check_blame()
@@ -105,7 +109,9 @@ class PostmortemEditor(Screen[None]):
 
     @on(TextArea.Changed)
     def _typed(self) -> None:
-        if self.current is not None and self.query_one(TextArea).text == self.current.text:
+        self._text = self.query_one(TextArea).text
+        self._leave_unsaved = False
+        if self.current is not None and self._text == self.current.text:
             return  # the text loaded (or typed back to what is saved): nothing to save
         if self._timer is not None:
             self._timer.stop()
@@ -126,21 +132,27 @@ class PostmortemEditor(Screen[None]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        editor = self.query_one(TextArea)
-        if self.current is None or editor.read_only or self.theirs is not None:
-            return self.theirs is None
-        text = editor.text
+        text = self._text
+        if self.current is None or self._read_only:
+            return True
+        if self.theirs is not None:
+            # Waiting for a choice: what is typed meanwhile still goes into the kept copy.
+            attempt(lambda _: self.service.save_section(self.incident_id, self.section, text, self.current.revision,
+                                                        autosave=True), None)
+            return False
         if text == self.current.text:
             return True
         saved = attempt(lambda _: self.service.save_section(self.incident_id, self.section, text,
                                                             self.current.revision, autosave=autosave), None)
         if saved.problem:
-            self.query_one("#pm-saved", Static).update(f"Not saved: {saved.problem} (your text is still here)")
+            if self.is_mounted:
+                self.query_one("#pm-saved", Static).update(f"Not saved: {saved.problem} (your text is still here)")
             return False
         result = saved.result
         if result.conflict:
             self.theirs = result.current
-            self._show_conflict()
+            if self.is_mounted:
+                self._show_conflict()
             return False
         self.current = result.current
         self._say_saved("saved")
@@ -161,6 +173,7 @@ class PostmortemEditor(Screen[None]):
         self.current, self.theirs = self.theirs, None
         self._show_conflict()
         self.query_one(TextArea).load_text(self.current.text)
+        self._text = self.current.text
         self._say_saved("took theirs")
 
     def _show_conflict(self) -> None:
@@ -182,7 +195,7 @@ class PostmortemEditor(Screen[None]):
         else:
             at = f"{self.current.saved_at:%Y-%m-%d %H:%M} UTC" if self.current.saved_at else ""
             said = f"revision {self.current.revision}, by {self._person_name(self.current.saved_by)} at {at}"
-        lock = "  ·  complete: move it back to in review (m on the tab) to edit" if self.query_one(TextArea).read_only \
+        lock = "  ·  complete: move it back to in review (m on the tab) to edit" if self._read_only \
             else "  ·  saved as you type"
         self.query_one("#pm-saved", Static).update(f"{what}: {said}{lock}")
 
@@ -199,14 +212,21 @@ class PostmortemEditor(Screen[None]):
     # -- leaving -----------------------------------------------------------------------------
 
     def action_close(self) -> None:
-        if self._save_now() or self.theirs is None:
+        if self._save_now():
+            self.dismiss(None)
+        elif self.theirs is not None:
+            self.notify("Choose first: ctrl+o keeps yours, ctrl+t takes theirs (yours is kept as a copy either way)",
+                        severity="warning")
+        elif self._leave_unsaved:
             self.dismiss(None)
         else:
-            self.notify("Choose first: ctrl+o keeps yours, ctrl+t takes theirs", severity="warning")
+            self._leave_unsaved = True
+            self.notify("Not saved (the reason is above). esc again leaves without saving; copy your text first if "
+                        "you need it.", severity="warning", markup=False)
 
     def on_unmount(self) -> None:
-        try:  # the console is closing with text not yet saved: save it now
-            self._save_now()
+        try:  # the console is closing with text not yet saved: save it now (from `_text`: the widgets are gone)
+            self._save_now(autosave=True)
         except Exception:  # noqa: BLE001 - never stop the console from closing
             pass
 

@@ -12,6 +12,7 @@ class StatusLine(Static):
     StatusLine { height: 1; width: 1fr; padding: 0 1; background: $panel; color: $text-muted; }
     StatusLine.-failing { color: $error; }
     StatusLine.-pending { color: $warning; }
+    StatusLine.-drill { background: $accent; color: $text; text-style: bold; }
     """
 
     _shown: tuple[str, str] | None = None
@@ -26,3 +27,4 @@ class StatusLine(Static):
         self.update(text, layout=False)
         self.set_class(state == "failing", "-failing")
         self.set_class(state == "pending", "-pending")
+        self.set_class(state == "drill", "-drill")
