@@ -97,7 +97,7 @@ def measure(workspace: Path, env: dict, size: tuple[int, int], runs: int, header
     # The screen shows the start of each text; at 80 columns a long one wraps after a few words.
     newest, timeline_only = notes[-1][:20], notes[TIMELINE_ONLY[columns]][:20]
     try:
-        terminal.wait_for("shown", timeout=30)
+        terminal.wait_for("INC-1 ", timeout=30)  # the queue is painted (its summary line may be cut at 80 columns)
         # A person reads the queue before opening an incident: the console uses that second to
         # validate the workspace and load what an incident screen needs (`OncallApp.warm_up`).
         terminal.drain(1.5)

@@ -51,7 +51,7 @@ def measure_typing(workspace: Path, env: dict, size: tuple[int, int], header: st
     writer = None
     echoes: list[float] = []
     try:
-        terminal.wait_for("shown", timeout=30)
+        terminal.wait_for("INC-1 ", timeout=30)  # the queue is painted (its summary line may be cut at 80 columns)
         terminal.drain()
         terminal.write(b"\r")
         terminal.wait_for(header)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from textual.widgets import DataTable
@@ -59,9 +59,16 @@ async def shoot(name: str, keys: list[str], size: tuple[int, int], scratch: Path
     app = build_demo_app(scratch / name, NOW)
     if name == "sync":
         refuse_one_update(app)
+    if name.startswith("drill"):  # toasts come and go with real time: not part of the picture
+        app.notify = lambda *args, **kwargs: None
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for key in keys:
+            if key.startswith("+") and key.endswith("s"):  # "+7s": seven seconds pass; the drill ticks
+                app.session.clock.advance(timedelta(seconds=int(key[1:-1])))
+                app.tick_drill()
+                await pilot.pause()
+                continue
             await pilot.press(key)
         # The incident's timeline is read in a worker (the sync's worker runs until the end).
         reading = [w for w in app.workers if w.group == "incident-timeline"]
@@ -94,6 +101,8 @@ SCENES = {
     "postmortem-editor": (["/", *"Google Ads", "enter", "enter", "6", "enter",
                            *"Tom forgot to check the currency field. "], SIZE),
     "declare": (["d", *"Signups flat since 06:00"], SIZE),
+    "drill": (["D", "n", *"cac", "tab", *"60", "enter", "+21s"], SIZE),
+    "drill-scorecard": (["D", "n", *"cac", "tab", *"60", "enter", "+9s", "E", "enter"], SIZE),
     "sync": (["S"], SIZE),
     "queue-80x24": ([], NARROW),
     "incident-80x24": (["enter"], NARROW),
