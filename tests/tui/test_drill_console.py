@@ -92,3 +92,17 @@ async def test_pause_and_end_from_the_drill_screen(demo_app):
         assert app.session.drill_service.running() is None
         [run] = app.session.drill_service.history()
         assert run.ended_early
+
+
+async def test_a_drill_starts_from_the_command_palette(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        start = commands["Start drill: Meta Ads API renamed a field: link clicks are empty"]
+        start.callback()
+        await settled(pilot)
+        assert isinstance(app.screen, DrillScreen)
+        assert app.session.drill_service.running().scenario == "api-rename-sev3"
+        assert not any(title.startswith("Start drill") for title in
+                       (command.title for command in app.get_system_commands(app.screen))), "one drill at a time"

@@ -204,6 +204,31 @@ class OncallApp(App):
             for screen in self.screens_in_sight():
                 screen.post_message(DataChanged())
 
+    def _drill_commands(self) -> Iterable[SystemCommand]:
+        """"Start drill: …" for each scenario, while none is running."""
+        service = self.session.drill_service
+        try:
+            if service.running() is not None:
+                return
+            scenarios = sorted(service.library().scenarios.values(), key=lambda s: s.name)
+        except Exception:  # noqa: BLE001 - a busy database or an unreadable folder: no drill commands now
+            return
+        for scenario in scenarios:
+            yield SystemCommand(f"Start drill: {scenario.title}",
+                                f"{scenario.name} · {scenario.severity.value} · {len(scenario.injects)} injects, real time "
+                                "(D, then n, for another speed)",
+                                lambda name=scenario.name: self._start_drill(name))
+
+    def _start_drill(self, name: str) -> None:
+        from oncall.tui.screens.saving import attempt
+
+        started = attempt(lambda _: self.session.drill_service.start(name), None)
+        if started.problem:
+            self.notify(started.problem, title="DRILL", severity="warning", markup=False)
+            return
+        self.tick_drill()
+        self.action_open_drills()
+
     def action_open_drills(self) -> None:
         from oncall.tui.screens.drill_screen import DrillScreen
 
@@ -280,6 +305,7 @@ class OncallApp(App):
         """Every key shown in the footer is also a command in the palette (ctrl+p), and so is every
         key of the tabs not in front: choosing one brings its tab to the front first."""
         yield from super().get_system_commands(screen)
+        yield from self._drill_commands()
         seen = set()
         for active in screen.active_bindings.values():
             binding = active.binding
