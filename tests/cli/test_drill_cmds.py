@@ -41,3 +41,12 @@ def test_odd_input_is_a_clear_error(oncall):
     assert oncall("drill", "run", "cac-sev2", "--speed", "nan").code == 2
     assert oncall("drill", "report", "99999999999999999999").code == 2
     assert oncall("drill", "end").code == 1
+
+
+def test_a_step_no_runbook_has_is_a_problem_not_a_drill_that_never_ends(oncall, workspace):
+    shipped = (workspace.root / "drills" / "cac-sev2.yaml").read_text()
+    assert 'after: step "Reload the missing window"' in shipped
+    (workspace.root / "drills" / "typo.yaml").write_text(
+        shipped.replace('step "Reload the missing window"', 'step "Reload the misisng window"'))
+    checked = oncall("drill", "check")
+    assert checked.code == 1 and "typo.yaml:" in checked.out and "Reload the misisng window" in checked.out

@@ -40,7 +40,7 @@ async def test_play_the_cac_drill_end_to_end_at_high_speed(demo_app):
         drill_screen = await start_cac_drill(pilot)
         run = app.session.drill_service.running()
         assert run is not None and run.scenario == "cac-sev2" and run.speed == 60
-        assert "DRILL 1: Weekly CAC up 340% before the 11 AM review" in status_line(app)
+        assert "DRILL 1 · 0 min in · D: the drill channel · Weekly CAC up 340% before the 11 AM review" in status_line(app)
         channel = " ".join(painted(drill_screen.query_one("#drill-channel")))
         assert "Sofia Castro: Can someone from the data team confirm" in channel
 
@@ -106,3 +106,24 @@ async def test_a_drill_starts_from_the_command_palette(demo_app):
         assert app.session.drill_service.running().scenario == "api-rename-sev3"
         assert not any(title.startswith("Start drill") for title in
                        (command.title for command in app.get_system_commands(app.screen))), "one drill at a time"
+
+
+async def test_injects_another_process_delivered_are_shown_here_too(demo_app):
+    from oncall.service.drills import DrillService
+    from oncall.store.db import open_database
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        session = app.session
+        # `oncall drill run --watch` in another terminal starts the drill and delivers its injects.
+        other = DrillService(open_database(session.database.path), session.config, session.clock, "lukas",
+                             session.root)
+        other.start("cac-sev2", speed=60)
+        session.clock.advance(timedelta(seconds=7))
+        assert other.tick(), "the other process delivered them"
+        app.tick_drill()
+        await settled(pilot)
+        titles = [str(n.title) for n in app._notifications]
+        assert any("Sofia Castro" in title for title in titles) and any("Airflow" in title for title in titles)
+        other.db.close()

@@ -350,7 +350,7 @@ def test_the_markdown_for_the_feedback_session() -> None:
     names = {"maya": "Maya Okafor", "tom": "Tom Brandt"}
     text = scorecard_markdown(card, lambda person: names.get(person, person))
     assert text.startswith("# Drill scorecard: Weekly CAC up 340%\n")
-    assert "run 2026-11-27 10:00 to 2026-11-27 11:10 UTC (1 h 10 min). Targets met: 5 of 7." in text
+    assert "started 2026-11-27 10:00 UTC, 1 h 10 min of scenario time" in text
     assert "| Time to declare | 7 min (target within 10 min) | met |" in text
     assert "| First update | 16 min (target within 15 min) | missed |" in text
     assert "| Time to resolve | not done (target within 1 h) | missed |" in text

@@ -118,3 +118,38 @@ def test_an_unknown_or_broken_drill_is_said_not_started(drills, workspace):
         drills.start("broken")
     with pytest.raises(RuleViolation, match="at most 3600 times"):
         drills.start("cac-sev2", speed=100_000)
+
+
+def test_the_cadence_is_judged_on_the_scenario_clock_pauses_and_speed_included(drills, service, workspace, clock):
+    run = drills.start("finance-stale-sev1", speed=10)
+    incidents = IncidentService(service.db, workspace.config, clock, "maya")
+    comms = CommsService(service.db, workspace.config, clock, "maya")
+
+    def send(name: str) -> None:
+        slack_text, text = render_update(incidents, workspace.root, run.incident_id, name)
+        comms.send(run.incident_id, name, "stakeholders", text, slack_text)
+
+    incidents.change_severity(run.incident_id, Severity.SEV1, "the CFO's review")
+    incidents.change_status(run.incident_id, Status.INVESTIGATING)
+    send("stakeholders-initial.md.j2")
+    drills.pause()
+    clock.advance(timedelta(minutes=45))  # a long pause: no scenario time passes
+    drills.resume()
+    clock.advance(timedelta(minutes=2))  # 20 scenario minutes: within SEV-1's 30
+    send("stakeholders-update.md.j2")
+    clock.advance(timedelta(seconds=30))
+    ended = drills.end()
+    results = {r["name"]: r for r in ended.scorecard["results"]}
+    assert results["Updates on cadence"]["met"] is True, results["Updates on cadence"]
+
+
+def test_a_drill_whose_file_went_away_still_ends_and_says_why_it_has_no_scorecard(drills, service, workspace):
+    run = drills.start("api-rename-sev3", speed=100)
+    (workspace.root / "drills" / "api-rename-sev3.yaml").unlink()
+    fresh = DrillService(service.db, workspace.config, drills.clock, "maya", workspace.root)
+    IncidentService(service.db, workspace.config, drills.clock, "maya").change_status(
+        run.incident_id, Status.DISMISSED, "rehearsal over")
+    fresh.tick()
+    assert fresh.running() is None
+    with pytest.raises(RuleViolation, match="has no scorecard: its scenario file .* was gone"):
+        fresh.report(run.id)

@@ -129,6 +129,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"drill {run.id} started: {clean_line(run.title)} (INC-{run.incident_id}, {run.speed:g}× speed). "
                   "Every console on this workspace shows it; run the incident there.")
         if args.watch:
+            for event in service.channel(run):  # what arrived as it started
+                if "inject" in event.data:
+                    print(clean_line(event.text), flush=True)
             return _watch(service)
     return 0
 

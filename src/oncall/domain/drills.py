@@ -524,8 +524,9 @@ def scorecard_markdown(card: Scorecard, names: Callable[[str], str]) -> str:
     lines = [
         f"# Drill scorecard: {_md(card.title)}",
         "",
-        f"Scenario `{card.scenario}`, run {_stamp(card.started_at)} to {_stamp(card.ended_at)} UTC "
-        f"({_span(card.ended_at - card.started_at)}). Targets met: {met} of {measured}.",
+        f"Scenario `{card.scenario}`, started {_stamp(card.started_at)} UTC, "
+        f"{_span(card.ended_at - card.started_at)} of scenario time (faster with --speed, less the pauses). "
+        f"Targets met: {met} of {measured}.",
         "",
         "This was a drill: nothing here counts in the incident metrics.",
         "",

@@ -10,7 +10,7 @@ resolved, or when a facilitator ends it; then it is scored against the scenario'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,13 +48,19 @@ class DrillService:
         self.root = root
         self.runs = DrillRunRepository(database)
         self.timeline = TimelineRepository(database)
+        self._scenarios: dict[int, object] = {}  # run id -> its scenario, read once (ticks come every second)
 
     # -- scenarios ---------------------------------------------------------------------------
 
     def library(self):
-        from oncall.workspace.drills import load_drills
+        """The workspace's drills, checked against its assets and its runbooks (a step a condition
+        waits for must exist, or the drill could never finish its script)."""
+        from oncall.workspace.drills import load_drills, runbook_steps
+        from oncall.workspace.runbooks import load_library
 
-        return load_drills(self.root / DRILLS_FOLDER, {asset.id for asset in self.config.assets} or None)
+        runbooks = runbook_steps(load_library(self.root / "runbooks", {s.name for s in self.config.sources}))
+        return load_drills(self.root / DRILLS_FOLDER, {asset.id for asset in self.config.assets} or None,
+                           runbooks=runbooks or None)
 
     def scenario(self, name: str):
         library = self.library()
@@ -100,23 +106,23 @@ class DrillService:
     def tick(self) -> list[Delivered]:
         """Deliver the running drill's injects that are due (once, whichever console ticks first)
         and end it when its incident is resolved. Returns what this call delivered."""
-        run = self.runs.running()
-        if run is None or run.incident_id is None:
-            return []
         from oncall.domain.drills import due_injects
+        from oncall.store.incidents import IncidentRepository
 
-        scenario = self._scenario_of(run)
-        if scenario is None:
-            return []
         now = self.clock.now()
         delivered: list[Delivered] = []
-        with self.db.write():
+        with self.db.write():  # read and act in one transaction: a pause or end meanwhile is seen
+            run = self.runs.running()
+            if run is None or run.incident_id is None:
+                return []
+            scenario = self._scenario_of(run)
+            status = IncidentRepository(self.db).get(run.incident_id).status
+            if status in (Status.RESOLVED, Status.CLOSED, Status.DISMISSED):
+                self._end(run, scenario, early=False, how=status.value)
+                return []
+            if run.paused or scenario is None:
+                return []
             incident, facts = self._facts(run)
-            if incident.status in (Status.RESOLVED, Status.CLOSED, Status.DISMISSED):
-                self._end(run, scenario, early=False)
-                return []
-            if run.paused:
-                return []
             seen = self.runs.injects(run.id)
             done = frozenset(i for i, (state, _, _) in seen.items() if state == "delivered")
             skipped = frozenset(i for i, (state, _, _) in seen.items() if state == "skipped")
@@ -136,28 +142,29 @@ class DrillService:
         return delivered
 
     def pause(self) -> DrillRun:
-        run = self._running()
-        if run.paused:
-            raise RuleViolation(f"drill {run.id} is already paused")
-        self.runs.set_pauses(run.id, (*run.pauses, (self.clock.now(), None)))
-        self._note_run(run, "Drill paused: the scenario's clock stands still")
+        with self.db.write():
+            run = self._running()
+            if run.paused:
+                raise RuleViolation(f"drill {run.id} is already paused")
+            self.runs.set_pauses(run.id, (*run.pauses, (self.clock.now(), None)))
+            self._note_run(run, "Drill paused: the scenario's clock stands still")
         return self.runs.get(run.id)
 
     def resume(self) -> DrillRun:
-        run = self._running()
-        if not run.paused:
-            raise RuleViolation(f"drill {run.id} is not paused")
-        start, _ = run.pauses[-1]
-        self.runs.set_pauses(run.id, (*run.pauses[:-1], (start, self.clock.now())))
-        self._note_run(run, "Drill resumed")
+        with self.db.write():
+            run = self._running()
+            if not run.paused:
+                raise RuleViolation(f"drill {run.id} is not paused")
+            start, _ = run.pauses[-1]
+            self.runs.set_pauses(run.id, (*run.pauses[:-1], (start, self.clock.now())))
+            self._note_run(run, "Drill resumed")
         return self.runs.get(run.id)
 
     def end(self) -> DrillRun:
         """End the running drill now (a facilitator ending it early) and score it."""
-        run = self._running()
-        scenario = self._scenario_of(run)
         with self.db.write():
-            self._end(run, scenario, early=True)
+            run = self._running()
+            self._end(run, self._scenario_of(run), early=True)
         return self.runs.get(run.id)
 
     # -- results -----------------------------------------------------------------------------
@@ -171,6 +178,9 @@ class DrillService:
         run = self.runs.get(run_id)
         if run.scorecard is None:
             raise RuleViolation(f"drill {run_id} is still running: its scorecard comes when it ends")
+        if run.scorecard.get("missing"):
+            raise RuleViolation(f"drill {run_id} has no scorecard: its scenario file ({run.scenario}) was gone or "
+                                "broken when it ended")
         return scorecard_markdown(Scorecard.from_json(run.scorecard), self._name)
 
     def channel(self, run: DrillRun) -> list[TimelineEvent]:
@@ -189,10 +199,12 @@ class DrillService:
         return run
 
     def _scenario_of(self, run: DrillRun):
-        try:
-            return self.scenario(run.scenario)
-        except (LookupError, RuleViolation):  # its file was removed or broken while it ran
-            return None
+        if run.id not in self._scenarios:
+            try:
+                self._scenarios[run.id] = self.scenario(run.scenario)
+            except (LookupError, RuleViolation):  # its file was removed or broken while it ran
+                return None
+        return self._scenarios[run.id]
 
     def _facts(self, run: DrillRun):
         """The incident and what happened on it, with every time on the scenario's clock."""
@@ -201,16 +213,17 @@ class DrillService:
 
         assert run.incident_id is not None
         incident = IncidentRepository(self.db).get(run.incident_id)
-        facts = facts_from(incident, self.timeline.for_incident(run.incident_id), run.started_at, self.config.comms)
-        scenario_time = run.scenario_time
-        changes: dict[str, Any] = {}
-        for field in ("declared_at", "roles_at", "first_update_at", "resolved_at"):
-            value = getattr(facts, field)
-            if value is not None:
-                changes[field] = scenario_time(value)
-        return incident, replace(facts, **changes)
+        # Every time on the scenario's clock before anything is measured, so a cadence, a target
+        # and a pause all mean scenario minutes, at any speed.
+        at = run.scenario_time
+        moved = {field: at(value) for field in ("detected_at", "declared_at", "resolved_at", "closed_at",
+                                                 "updated_at", "started_at")
+                 if (value := getattr(incident, field)) is not None}
+        events = [event.model_copy(update={"at": at(event.at)}) for event in self.timeline.for_incident(run.incident_id)]
+        facts = facts_from(incident.model_copy(update=moved), events, run.started_at, self.config.comms)
+        return incident, facts
 
-    def _end(self, run: DrillRun, scenario, early: bool) -> None:
+    def _end(self, run: DrillRun, scenario, early: bool, how: str = "") -> None:
         from oncall.domain.drills import score
 
         now = self.clock.now()
@@ -220,7 +233,7 @@ class DrillService:
             _, facts = self._facts(run)
             card = score(scenario, facts, run.scenario_time(now)).to_json()
         self.runs.end(run.id, self.actor, now, early, card)
-        self._note_run(run, "Drill ended early by the facilitator" if early else "Drill ended: the incident is resolved")
+        self._note_run(run, "Drill ended early by the facilitator" if early else f"Drill ended: the incident is {how}")
 
     def _note_run(self, run: DrillRun, text: str) -> None:
         if run.incident_id is not None:

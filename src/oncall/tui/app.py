@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import timedelta
 import os
 import sys
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ GC_THRESHOLDS = (10_000, 50, 1_000)
 RUNBOOKS_AFTER_SECONDS = 1.0
 WARM_UP_AFTER_SECONDS = 0.1
 DUE_CHECK_SECONDS = 15  # how often to look for a stakeholder update that has fallen due
+DRILL_SHOW_WITHIN = timedelta(seconds=30)  # an inject older than this is not shown as news
 DRILL_TICK_SECONDS = 1.0  # how often the running drill's injects are looked at (scenario time runs at its speed)
 
 
@@ -77,6 +79,7 @@ class OncallApp(App):
         self.sync: SyncLink | None = None
         self._sync_line: tuple[str, str] = ("Reading the workspace…", "")
         self._drill_line = ""  # the DRILL banner while a drill runs ('' otherwise)
+        self._drill_told: dict[int, set[int]] = {}  # drill run -> the injects shown here
 
     def on_mount(self) -> None:
         if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
@@ -176,33 +179,54 @@ class OncallApp(App):
 
     def tick_drill(self) -> None:
         """Deliver the running drill's injects that are due (once across every console on the
-        workspace), show each as a notification, and keep the DRILL banner on every screen."""
+        workspace), show every inject that arrived, whichever console or `oncall drill run
+        --watch` delivered it, and keep the DRILL banner on every screen."""
         service = self.session.drill_service
         try:
             before = service.running()
-            delivered = service.tick() if before is not None else []
+            if before is not None:
+                service.tick()
             run = service.running() if before is not None else None
+            arrived = self._arrived_injects(service, run or before) if before is not None else []
         except Exception as error:  # noqa: BLE001 - a busy or damaged database: say it once, try again later
             if self._drill_line != "DRILL: the drill cannot be read":
                 self.notify(f"The drill cannot be read now: {error}", title="DRILL", severity="error", markup=False)
                 self._drill_line = "DRILL: the drill cannot be read"
             return
-        for inject in delivered:
-            self.notify(inject.text, title=f"DRILL · {inject.persona} ({inject.kind})", severity="warning",
-                        timeout=20, markup=False)
+        for title, text in arrived:
+            self.notify(text, title=title, severity="warning", timeout=20, markup=False)
         if before is not None and run is None:
             self.notify("The drill ended: D shows its scorecard.", title="DRILL", timeout=20)
         line = ""
         if run is not None:
             minutes = int(run.elapsed(self.clock.now()).total_seconds() // 60)
-            paused = "  ·  PAUSED" if run.paused else ""
-            line = f"DRILL {run.id}: {run.title}  ·  {minutes} min in{paused}  ·  D: the drill channel"
+            state = "PAUSED" if run.paused else f"{minutes} min in"
+            # What is happening first: at 80 columns the title is what gets cut.
+            line = f"DRILL {run.id} · {state} · D: the drill channel · {run.title}"
         if line != self._drill_line:
             self._drill_line = line
             self.refresh_status_line()
-        if delivered or (before is not None and run is None):
+        if arrived or (before is not None and run is None):
             for screen in self.screens_in_sight():
                 screen.post_message(DataChanged())
+
+    def _arrived_injects(self, service, run) -> list[tuple[str, str]]:
+        """(title, text) of the injects of `run` this console has not shown yet and that arrived in
+        the last half minute (a console opened mid-drill does not replay the earlier ones)."""
+        told = self._drill_told.setdefault(run.id, set())
+        fresh = {index: at for index, (state, at, _) in service.runs.injects(run.id).items()
+                 if state == "delivered" and index not in told}
+        if not fresh:
+            return []
+        told.update(fresh)
+        now = self.clock.now()
+        shown = []
+        for event in service.channel(run):
+            index = event.data.get("inject")
+            if index in fresh and now - fresh[index] <= DRILL_SHOW_WITHIN:
+                persona, _, text = event.text.partition(": ")
+                shown.append((f"DRILL · {persona.split('] ', 1)[-1]} ({event.data.get('kind', '')})", text))
+        return shown
 
     def _drill_commands(self) -> Iterable[SystemCommand]:
         """"Start drill: …" for each scenario, while none is running."""
