@@ -187,16 +187,7 @@ class EmailAdapter:
         smtp: smtplib.SMTP | None = None
         try:
             smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
-            self._hello(smtp, progress)
-            if self.config.starttls:
-                progress.step = "STARTTLS"
-                if not smtp.has_extn("starttls"):
-                    raise Permanent(f"the mail server at {self.config.server} does not offer STARTTLS: use the "
-                                    "relay's submission port (usually 587)", whole_target=True)
-                smtp.starttls(context=self.ssl_context)
-                self._hello(smtp, progress)
-            if self.config.username:
-                self._login(smtp, progress)
+            self._greet(smtp, progress)
         except (smtplib.SMTPException, OSError) as error:
             progress.alive = False
             raise self._failure(error, progress) from error
@@ -210,6 +201,11 @@ class EmailAdapter:
     def _converse(self, smtp: smtplib.SMTP, progress: _Progress, recipients: list[str],
                   wire: bytes) -> list[tuple[str, str]]:
         """The SMTP conversation after the greeting; returns the recipients the server refused."""
+        self._greet(smtp, progress)
+        return self._deliver(smtp, progress, recipients, wire)
+
+    def _greet(self, smtp: smtplib.SMTP, progress: _Progress) -> None:
+        """EHLO, STARTTLS (required unless the relay is this machine), EHLO again, the login."""
         self._hello(smtp, progress)
         if self.config.starttls:
             progress.step = "STARTTLS"
@@ -223,6 +219,8 @@ class EmailAdapter:
         if self.config.username:
             self._login(smtp, progress)
 
+    def _deliver(self, smtp: smtplib.SMTP, progress: _Progress, recipients: list[str],
+                 wire: bytes) -> list[tuple[str, str]]:
         progress.step = "MAIL FROM"
         code, reply = smtp.mail(self.config.sender)
         if code != 250:

@@ -23,6 +23,7 @@ from oncall.domain.drills import (
 )
 from oncall.domain.severity import Severity
 from oncall.domain.text import clean_block, clean_line
+from oncall.workspace.safe_yaml import safe_loader
 
 MAX_BYTES = 256_000  # a scenario is a page or two; anything this big is a mistake
 MAX_DEPTH = 20  # a scenario nests three levels (injects, an inject, its keys)
@@ -132,24 +133,7 @@ def parse_scenario(path: Path, text: str | None = None, *, known_assets: set[str
 # -- YAML, safely -------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader in Python (its C twin crashes the process on deep nesting), refusing
-    aliases (a few hundred bytes of them expand to gigabytes) and nesting past MAX_DEPTH."""
-
-    _depth = 0
-
-    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a scenario",
-                                              self.peek_event().start_mark)
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
-                                                  self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+_Loader = safe_loader("a scenario", MAX_DEPTH)
 
 
 def _compose(text: str) -> yaml.Node | None:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from markdown_it import MarkdownIt
 
+from oncall.workspace.safe_yaml import safe_loader
+
 from oncall.domain.runbook import (
     DEFAULT_TIMEOUT, FAILURE_TAGS, MAX_TIMEOUT, Evidence, Runbook, RunbookProblem, Step, command_problems,
     sql_problems,
@@ -34,24 +36,7 @@ MAX_BYTES = 2_000_000  # a runbook is a page of text; a file this big is a mista
 MAX_DEPTH = 20  # nesting in front matter or an evidence block: a list in a table is two
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, in Python (its C twin crashes the process on deep nesting), refusing
-    aliases (a few hundred bytes of them expand to gigabytes) and nesting past MAX_DEPTH."""
-
-    _depth = 0
-
-    def compose_node(self, parent, index):  # noqa: ANN001 (PyYAML's signature)
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a runbook",
-                                              self.peek_event().start_mark)
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
-                                                  self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+_SafeLoader = safe_loader("a runbook", MAX_DEPTH)
 
 
 _SHOWN = reprlib.Repr()

@@ -7,15 +7,13 @@ suggestion it attaches it and opens it. `t` sets the incident's failure tags.
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import OptionList, Static
 
 from oncall.tui.widgets.plain_option import Option
-from oncall.tui.tabs.base import IncidentTab
+from oncall.tui.tabs.base import ChosenMessage, ListTab
 
 ATTACHED, SUGGESTED = "open:", "attach:"
 
@@ -24,7 +22,7 @@ class RunbookList(OptionList):
     """The tab's list; it is what takes the focus when the tab comes to the front."""
 
 
-class RunbooksTab(IncidentTab, Vertical):
+class RunbooksTab(ListTab, Vertical):
     TAB_KEY = "5"
     TAB_NAME = "Runbooks"
     BINDINGS = [
@@ -33,11 +31,10 @@ class RunbooksTab(IncidentTab, Vertical):
                 tooltip="The failure tags runbooks are suggested by (key: t)"),
     ]
     can_focus = True
+    LIST = RunbookList
 
-    class Chosen(Message):
-        def __init__(self, value: str) -> None:
-            super().__init__()
-            self.value = value
+    class Chosen(ChosenMessage):
+        pass
 
     def __init__(self) -> None:
         super().__init__(id="runbooks")
@@ -46,9 +43,6 @@ class RunbooksTab(IncidentTab, Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Reading the runbooks…", id="runbooks-tags", markup=False)
         yield RunbookList(id="runbook-list")
-
-    def on_focus(self) -> None:
-        self.query_one(RunbookList).focus()
 
     def show(self, tags: list[str], attached: list[tuple[str, str]], suggested: list[tuple[str, str]],
              broken: list[str]) -> None:
@@ -60,10 +54,7 @@ class RunbooksTab(IncidentTab, Vertical):
         self.query_one("#runbooks-tags", Static).update(
             "tags: " + (", ".join(tags) if tags else "none yet (t): they make the suggestions sharper")
             + "  ·  enter opens or attaches the runbook under the cursor")
-        options = self.query_one(RunbookList)
-        highlighted = options.highlighted_option.id if options.highlighted_option else None
-        options.clear_options()
-        items: list[Option | None] = []
+        items: list[Option] = []
         items.append(Option("Attached", disabled=True))
         items.extend(Option(line, id=ATTACHED + runbook_id) for runbook_id, line in attached)
         if not attached:
@@ -76,25 +67,4 @@ class RunbooksTab(IncidentTab, Vertical):
         if broken:
             items.append(Option("Broken (oncall runbooks check says more)", disabled=True))
             items.extend(Option("  " + line, disabled=True) for line in broken)
-        options.add_options(items)
-        # After the list has taken its new options in (it highlights the first, a heading, itself).
-        self.call_after_refresh(self._highlight, highlighted)
-
-    def _highlight(self, wanted: str | None) -> None:
-        options = self.query_one(RunbookList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        index = ids.index(wanted) if wanted is not None and wanted in ids else next((i for i, value in enumerate(ids) if value), None)
-        if index is not None:
-            options.highlighted = index
-
-    def action_choose(self) -> None:
-        options = self.query_one(RunbookList)
-        option = options.highlighted_option
-        if option is not None and option.id:
-            self.post_message(self.Chosen(option.id))
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id:
-            self.post_message(self.Chosen(event.option.id))
+        self.refill(items)
