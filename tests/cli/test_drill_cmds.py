@@ -50,3 +50,9 @@ def test_a_step_no_runbook_has_is_a_problem_not_a_drill_that_never_ends(oncall, 
         shipped.replace('step "Reload the missing window"', 'step "Reload the misisng window"'))
     checked = oncall("drill", "check")
     assert checked.code == 1 and "typo.yaml:" in checked.out and "Reload the misisng window" in checked.out
+
+
+def test_oncall_list_marks_the_drill_incident(oncall):
+    oncall("drill", "run", "cac-sev2")
+    [line] = [l for l in oncall("list").out.splitlines() if l.startswith("INC-1 ")]
+    assert "[drill] Weekly CAC up 340% before the 11 AM review" in line

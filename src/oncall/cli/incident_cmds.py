@@ -152,7 +152,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in rows:
             age = humanize_age(now - from_text(row.detected_at))
             print(f"{fit(f'INC-{row.id}', id_width)} {row.severity:<6} {row.status:<14} {right(age, 5)}  "
-                  f"{fit(row.asset, 24)} {fit(row.ic or '-', 8)} {clean_line(row.title)}")
+                  f"{fit(row.asset, 24)} {fit(row.ic or '-', 8)} {'[drill] ' if row.is_drill else ''}{clean_line(row.title)}")
         shown = len(rows)
         print(f"{shown} of {total} ({flt.describe()})")
     return 0
