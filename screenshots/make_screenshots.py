@@ -101,6 +101,7 @@ SCENES = {
     "postmortem-editor": (["/", *"Google Ads", "enter", "enter", "6", "enter",
                            *"Tom forgot to check the currency field. "], SIZE),
     "declare": (["d", *"Signups flat since 06:00"], SIZE),
+    "metrics": (["M"], SIZE),
     "drill": (["D", "n", *"cac", "tab", *"60", "enter", "+21s"], SIZE),
     "drill-scorecard": (["D", "n", *"cac", "tab", *"60", "enter", "+9s", "E", "enter"], SIZE),
     "sync": (["S"], SIZE),

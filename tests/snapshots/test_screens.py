@@ -146,3 +146,8 @@ def test_drill_banner_on_the_queue(snap_compare, demo_app, size):
 @sizes
 def test_drill_scorecard(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=with_drill("E", "enter"))
+
+
+@sizes
+def test_metrics(snap_compare, demo_app, size):
+    assert snap_compare(demo_app(), terminal_size=size, run_before=after("M"))

@@ -57,6 +57,8 @@ class QueueScreen(Screen):
         Binding("P", "people", "People", id="queue.people",
                 tooltip="The roster: who is on call now and next, and who holds which roles (key: P)"),
         Binding("S", "app.open_sync", "Sync", id="app.sync"),
+        Binding("M", "metrics", "Metrics", id="queue.metrics",
+                tooltip="The monthly review's figures: TTD, TTR, recurrence, detection, post-mortems (key: M)"),
     ]
 
     def __init__(self) -> None:
@@ -159,6 +161,11 @@ class QueueScreen(Screen):
     def action_mine(self) -> None:
         self._mine = not self._mine
         self._reload()
+
+    def action_metrics(self) -> None:
+        from oncall.tui.screens.metrics_screen import MetricsScreen
+
+        self.app.push_screen(MetricsScreen())
 
     def action_people(self) -> None:
         from oncall.tui.screens.people import PeopleScreen

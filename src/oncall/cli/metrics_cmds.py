@@ -1,0 +1,104 @@
+"""oncall metrics: the monthly review's figures as a table, JSON (seconds) or CSV, for scripts
+and spreadsheets. The service is imported inside the handler: `oncall` starts without it."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from datetime import date
+
+from oncall.cli import context
+from oncall.cli.context import EXIT_BAD_INPUT, CommandError, print_json
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    metrics = commands.add_parser("metrics", help="TTD, TTR, recurrence, detection and post-mortems, by month or more")
+    metrics.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first day (default: 12 months back)")
+    metrics.add_argument("--to", dest="end", type=_day, metavar="DATE", help="last day, inclusive (default: today)")
+    metrics.add_argument("--by", choices=("month", "severity", "asset", "source", "cause"), default="month")
+    metrics.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    metrics.add_argument("--time-zone", default="UTC", metavar="TZ", help="for month boundaries (default UTC)")
+    metrics.set_defaults(handler=cmd_metrics)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from oncall.domain.metrics import zone
+    from oncall.service.metrics import MetricsService
+
+    try:
+        zone(args.time_zone)
+    except ValueError as error:
+        raise CommandError(str(error), EXIT_BAD_INPUT) from None
+    workspace = context.resolve_workspace(args)
+    database = workspace.open_database()
+    try:
+        service = MetricsService(database, workspace.config, context.clock())
+        try:
+            report = service.report(args.start, args.end, args.by, args.time_zone)
+        except ValueError as error:
+            raise CommandError(str(error), EXIT_BAD_INPUT) from None
+    finally:
+        database.close()
+    if args.format == "json":
+        print_json(_document(report))
+    elif args.format == "csv":
+        _csv(report)
+    else:
+        _table(report)
+    return 0
+
+
+def _row(bucket) -> dict:
+    return {"bucket": bucket.key, "incidents": bucket.incidents, "by_severity": bucket.by_severity,
+            "ttd_median_s": bucket.ttd.median_s, "ttd_p90_s": bucket.ttd.p90_s, "ttd_missing": bucket.ttd.missing,
+            "ttr_median_s": bucket.ttr.median_s, "ttr_p90_s": bucket.ttr.p90_s, "ttr_missing": bucket.ttr.missing,
+            "recurring": bucket.recurring, "internal": bucket.internal, "user_reported": bucket.user_reported,
+            "postmortems_complete": bucket.postmortems_complete, "postmortems_due": bucket.postmortems_due,
+            "overrides": bucket.overrides}
+
+
+def _document(report) -> dict:
+    return {"from": report.start.isoformat(), "to": report.end.isoformat(), "by": report.by,
+            "time_zone": report.time_zone, "buckets": [_row(b) for b in report.buckets], "total": _row(report.total),
+            "action_items_closed": report.action_items_closed, "action_items_overdue": report.action_items_overdue}
+
+
+def _csv(report) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    columns = [c for c in _row(report.total) if c != "by_severity"]
+    writer.writerow(columns)
+    for bucket in (*report.buckets, report.total):
+        row = _row(bucket)
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+
+
+def _table(report) -> None:
+    from oncall.domain.metrics import format_duration as d
+    from oncall.domain.text import clean_line
+
+    header = ("BUCKET", "INCIDENTS", "TTD MEDIAN", "TTD P90", "TTR MEDIAN", "TTR P90", "RECURRING", "INTERNAL",
+              "POST-MORTEMS", "OVERRIDES")
+    rows = []
+    for b in (*report.buckets, report.total):
+        share = b.internal_share
+        rows.append((clean_line(b.key), str(b.incidents), d(b.ttd.median_s), d(b.ttd.p90_s), d(b.ttr.median_s),
+                     d(b.ttr.p90_s), str(b.recurring), "—" if share is None else f"{share:.0%}",
+                     f"{b.postmortems_complete}/{b.postmortems_due}", str(b.overrides)))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    print(f"incidents detected {report.start} to {report.end} ({report.time_zone}), by {report.by}; drills excluded")
+    print(line(header))
+    for r in rows[:-1]:
+        print(line(r))
+    print(line(rows[-1]))
+    t = report.total
+    print(f"TTD missing for {t.ttd.missing}, TTR for {t.ttr.missing} (not resolved, or no start time); "
+          f"action items: {report.action_items_closed} closed, {report.action_items_overdue} overdue")
