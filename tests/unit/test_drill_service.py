@@ -32,6 +32,7 @@ def test_a_drill_opens_a_flagged_triage_incident_and_its_first_inject_at_once(dr
     incident = service.get(run.incident_id)
     assert incident.is_drill and incident.status is Status.TRIAGE and incident.asset == "cac-dashboard"
     assert incident.severity is Severity.SEV3, "the participant decides the severity"
+    assert incident.ic is None, "naming the IC is part of the exercise, not given away by the rotation"
     [first] = channel_texts(drills, run)
     assert first.startswith("[message] Sofia Castro: Can someone from the data team confirm if this number is correct?")
     with pytest.raises(RuleViolation, match="is still running: end it first"):

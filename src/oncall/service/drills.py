@@ -95,7 +95,7 @@ class DrillService:
             incidents = IncidentService(self.db, self.config, self.clock, self.actor)
             incident = incidents.declare(Declaration(
                 title=scenario.title, severity=Severity.SEV3, asset=scenario.asset,
-                source=DetectionSource.DRILL, status=Status.TRIAGE, ic=None))
+                source=DetectionSource.DRILL, status=Status.TRIAGE, name_ic=False))  # naming the IC is part of it
             assert incident.id is not None
             self.runs.set_incident(run_id, incident.id)
             self._note(incident.id, f"Drill started ({scenario.name}, {speed:g}× speed). {scenario.situation}".strip(),

@@ -40,6 +40,7 @@ class Declaration:
     ic: str | None = None
     status: Status = Status.INVESTIGATING
     reported_by: str = ""  # a roster id, a Slack user id or an email address (`domain/reporter.py`)
+    name_ic: bool = True  # False: nobody is made IC (a drill: naming one is part of the exercise)
 
 
 class IncidentService:
@@ -85,7 +86,7 @@ class IncidentService:
         if declaration.ic and self.config.people and not self.config.person(declaration.ic):
             raise RuleViolation(f"{declaration.ic!r} is not on the roster; known: {self._roster_ids()}")
         reporter = parse_reporter(declaration.reported_by, lambda person: self.config.person(person) is not None)
-        ic = declaration.ic or self.on_call() or self._declarer_as_ic()
+        ic = declaration.ic or (self.on_call() or self._declarer_as_ic() if declaration.name_ic else None)
         is_triage = declaration.status is Status.TRIAGE
         incident = Incident(
             title=declaration.title,
@@ -112,7 +113,8 @@ class IncidentService:
                 **({"reported_by": incident.reported_by} if incident.reported_by else {}),
                 **self._informed(incident, Activity.DECLARE, RoleHolders(ic=ic)),
             })
-            self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
+            if ic is not None:  # nobody yet: the IC is named later (`assign_ic`)
+                self._record(incident, EventKind.IC_ASSIGNED, f"{ic} is Incident Commander", {"ic": ic})
             assert incident.id is not None
             self.cadence.set_due(incident.id, cadence.due_when_declared(incident.severity, incident.status, now,
                                                                         self.config.comms))
