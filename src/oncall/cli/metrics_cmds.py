@@ -7,6 +7,7 @@ import argparse
 import csv
 import sys
 from datetime import date
+from pathlib import Path
 
 from oncall.cli import context
 from oncall.cli.context import EXIT_BAD_INPUT, CommandError, print_json
@@ -20,6 +21,50 @@ def register(commands: argparse._SubParsersAction) -> None:
     metrics.add_argument("--format", choices=("table", "json", "csv"), default="table")
     metrics.add_argument("--time-zone", default="UTC", metavar="TZ", help="for month boundaries (default UTC)")
     metrics.set_defaults(handler=cmd_metrics)
+    review = commands.add_parser("review", help="the monthly review as Markdown (and --html: one page with its charts)")
+    review.add_argument("--month", required=True, metavar="YYYY-MM")
+    review.add_argument("--html", type=Path, default=None, metavar="PATH", help="also write it as one HTML page")
+    review.add_argument("--time-zone", default="UTC", metavar="TZ", help="for month boundaries (default UTC)")
+    review.set_defaults(handler=cmd_review)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import os
+
+    from oncall.domain.metrics import zone
+    from oncall.service.incidents import IncidentService
+    from oncall.service.metrics import MetricsService
+    from oncall.service.postmortems import PostmortemService
+    from oncall.service.review import parse_month, review_html, review_markdown
+
+    try:
+        month = parse_month(args.month)
+        zone(args.time_zone)
+    except ValueError as error:
+        raise CommandError(str(error), EXIT_BAD_INPUT) from None
+    if args.html is not None and (args.html.is_dir() or not args.html.parent.is_dir()):
+        raise CommandError(f"--html {args.html}: not a file in an existing folder", EXIT_BAD_INPUT)
+    workspace = context.resolve_workspace(args)
+    database = workspace.open_database()
+    try:
+        clock, actor = context.clock(), workspace.actor()
+        metrics = MetricsService(database, workspace.config, clock)
+        incidents = IncidentService(database, workspace.config, clock, actor)
+        postmortems = PostmortemService(database, workspace.config, clock, actor)
+        print(review_markdown(metrics, incidents, postmortems, month, args.time_zone), end="")
+        if args.html is not None:
+            page = review_html(metrics, incidents, postmortems, month, args.time_zone)
+            partial = args.html.with_name(f".{args.html.name}.partial-{os.getpid()}")
+            try:
+                partial.write_text(page, "utf-8")
+                partial.replace(args.html)
+            except OSError as error:
+                partial.unlink(missing_ok=True)
+                raise CommandError(f"--html {args.html}: cannot write it ({error.strerror})", EXIT_BAD_INPUT) from None
+            print(f"wrote {args.html}", file=sys.stderr)
+    finally:
+        database.close()
+    return 0
 
 
 def _day(text: str) -> date:
