@@ -104,8 +104,7 @@ def bar_chart(points: list[tuple[str, int]], label: str, width: int = 720, heigh
 
 def _figures(this: Bucket, before: Bucket) -> list[tuple[str, str, str]]:
     def share(bucket: Bucket) -> str:
-        found = bucket.internal + bucket.user_reported
-        return f"{100 * bucket.internal / found:.0f}%" if found else "–"
+        return "–" if bucket.internal_share is None else f"{100 * bucket.internal_share:.0f}%"
 
     def severity(bucket: Bucket) -> str:
         return ", ".join(f"{sev} {n}" for sev, n in sorted(bucket.by_severity.items()) if n) or "none"

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
+from oncall.domain.metrics import format_duration
 from oncall.tui.screens.picker import PickScreen
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.status_line import StatusLine
@@ -25,18 +26,6 @@ COLUMNS = (("", ""), ("incidents", "incidents"), ("TTD median", "ttd"), ("TTD p9
 DEFINITIONS = ("TTD = declared − the data went bad; TTR = resolved − declared (a reopened incident: to its last "
                "resolution); recurring = same asset and root cause within 90 days; a missing time is counted as "
                "missing, never as zero; drills are never counted")
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest:02d}" if rest else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
 
 
 class MetricsScreen(Screen[None]):
@@ -102,18 +91,17 @@ class MetricsScreen(Screen[None]):
             self.query_one("#trend-ttd", Sparkline).data = [(b.ttd.median_s or 0) / 3600 for b in months]
             self.query_one("#trend-ttr", Sparkline).data = [(b.ttr.median_s or 0) / 3600 for b in months]
             self.query_one("#trend-internal", Sparkline).data = [
-                b.internal / max(1, b.internal + b.user_reported) for b in months]
+                b.internal_share or 0 for b in months]
         self.query_one("#metrics-trends").display = self.by == "month"
         self.query_one("#metrics-summary", Static).update(
             f"Action items: {report.action_items_closed} closed, {report.action_items_overdue} overdue  ·  "
             f"post-mortems of SEV-1/2: {report.total.postmortems_complete} of {report.total.postmortems_due} complete")
 
     def _row(self, bucket) -> tuple[str, ...]:
-        found = bucket.internal + bucket.user_reported
-        share = f"{100 * bucket.internal / found:.0f}%" if found else "–"
+        share = "–" if bucket.internal_share is None else f"{100 * bucket.internal_share:.0f}%"
         missing_ttd = f" ({bucket.ttd.missing} missing)" if bucket.ttd.missing else ""
-        return (bucket.key, str(bucket.incidents), duration(bucket.ttd.median_s) + missing_ttd,
-                duration(bucket.ttd.p90_s), duration(bucket.ttr.median_s), duration(bucket.ttr.p90_s),
+        return (bucket.key, str(bucket.incidents), format_duration(bucket.ttd.median_s) + missing_ttd,
+                format_duration(bucket.ttd.p90_s), format_duration(bucket.ttr.median_s), format_duration(bucket.ttr.p90_s),
                 str(bucket.recurring), share, str(bucket.user_reported),
                 f"{bucket.postmortems_complete}/{bucket.postmortems_due}", str(bucket.overrides))
 
