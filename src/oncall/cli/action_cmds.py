@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from oncall.cli.arguments import DASHED_TEXT, incident_id, parser_type, take_dashed_values
 from oncall.cli.context import CommandError, print_json
 from oncall.cli.output import fit
-from oncall.cli.postmortem_cmds import act, incident_of, name_of, open_postmortems, person
+from oncall.cli.postmortem_cmds import act, incident_of, open_postmortems, person
 from oncall.domain.action_items import TITLE_MAX, ActionStatus, Priority, parse_due
 from oncall.domain.clock import to_text
 from oncall.domain.text import clean_line
@@ -156,7 +156,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 def item_json(item: ActionItem, config, today: date) -> dict[str, Any]:
     return {"id": item.id, "ref": item.ref, "incident_id": item.incident_id, "incident": f"INC-{item.incident_id}",
-            "title": item.title, "owner": item.owner or None, "owner_name": name_of(item.owner, config) if item.owner
+            "title": item.title, "owner": item.owner or None, "owner_name": config.name_of(item.owner) if item.owner
             else None, "due": item.due.isoformat() if item.due else None, "priority": item.priority.value,
             "status": item.status.value, "reason": item.reason, "overdue": item.overdue(today),
             "tracked": item.tracked, "created_by": item.created_by, "created_at": to_text(item.created_at),

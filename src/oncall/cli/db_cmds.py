@@ -159,9 +159,9 @@ def cmd_db_rescue(args: argparse.Namespace) -> int:
         raise CommandError(f"{target} already exists; name a new file with --to")
     if not source.exists():
         raise CommandError(f"{source}: no such file; nothing to rescue")
-    from oncall.store.outbox import TARGETS
+    from oncall.store.outbox import configured_targets
 
-    targets = tuple(t for t in TARGETS if getattr(workspace.config, t) is not None)
+    targets = configured_targets(workspace.config)
     report = rescue_database(source, target, targets)
     if args.json:
         print_json({"source": str(source), "rescued": str(target), "complete": report.complete,
@@ -182,9 +182,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from oncall.store.transfer import export_document
 
     workspace = _workspace(args)
-    from oncall.store.outbox import TARGETS
+    from oncall.store.outbox import configured_targets
 
-    targets = tuple(t for t in TARGETS if getattr(workspace.config, t) is not None)
+    targets = configured_targets(workspace.config)
     database = open_database(workspace.database_path)
     try:
         if args.to is None:

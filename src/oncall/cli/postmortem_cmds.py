@@ -204,7 +204,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         revisions = service.store.revisions(args.id, args.section)
         config = service.config
     current = postmortem.sections[args.section].revision
-    rows = [{"revision": revision, "kept": kept, "saved_by": by, "saved_by_name": name_of(by, config),
+    rows = [{"revision": revision, "kept": kept, "saved_by": by, "saved_by_name": config.name_of(by),
              "saved_at": to_text(at), "current": kept in ("saved", "autosave") and revision == current, "text": text}
             for revision, text, by, at, kept in revisions]
     if args.json:
@@ -297,11 +297,6 @@ def existing(service: PostmortemService, incident: Incident) -> Postmortem:
     return postmortem
 
 
-def name_of(person_id: str, config) -> str:
-    found = config.person(person_id)
-    return found.name if found else person_id
-
-
 def person(person_id: str, config) -> str:
     """`Maya Okafor (maya)` for someone on the roster, the id as it is otherwise."""
     if not person_id:
@@ -317,7 +312,7 @@ def when(moment: datetime | None) -> str:
 def status_json(postmortem: Postmortem, config) -> dict[str, Any]:
     """What `oncall show --json` says of a post-mortem: where it stands, who moved it there, when."""
     return {"status": postmortem.status.value, "status_by": postmortem.status_by,
-            "status_by_name": name_of(postmortem.status_by, config), "status_at": to_text(postmortem.status_at)}
+            "status_by_name": config.name_of(postmortem.status_by), "status_at": to_text(postmortem.status_at)}
 
 
 def section_json(saved: SectionText) -> dict[str, Any]:

@@ -39,3 +39,19 @@ class Asset(BaseModel):
 def downstream_of(asset_id: str, assets: list[Asset]) -> list[Asset]:
     """Assets that read from `asset_id`: the people to tell when it breaks."""
     return [asset for asset in assets if asset_id in asset.upstream]
+
+
+def all_downstream(asset_id: str, assets: list[Asset]) -> list[Asset]:
+    """Every asset that reads from `asset_id`, directly or further down, nearest first, each once
+    (a lineage cycle ends the walk): everyone who used data that went wrong."""
+    found: dict[str, Asset] = {}
+    frontier = [asset_id]
+    while frontier:
+        following = []
+        for current in frontier:
+            for reader in downstream_of(current, assets):
+                if reader.id != asset_id and reader.id not in found:
+                    found[reader.id] = reader
+                    following.append(reader.id)
+        frontier = following
+    return list(found.values())

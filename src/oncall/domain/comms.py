@@ -186,7 +186,9 @@ def fields_for(incident: Incident, config: Config, roles: RoleHolders, now: date
         return AssetRef(known.id, known.name, known.kind.value, person(known.owner))
 
     asset = asset_ref(incident.asset)
-    downstream = tuple(asset_ref(asset_id) for asset_id in _all_downstream(incident.asset, config))
+    from oncall.domain.asset import all_downstream
+
+    downstream = tuple(asset_ref(asset.id) for asset in all_downstream(incident.asset, config.assets))
 
     next_text = _moment_text(next_update, now) if next_update else ""
     if "next_update" in typed:
@@ -227,23 +229,6 @@ def _status_reason(events: Sequence[TimelineEvent], status: Status) -> str:
         if event.kind.value == "status_changed" and data.get("to") == status.value:
             return clean_block(str(data.get("reason") or "")).strip()
     return ""
-
-
-def _all_downstream(asset_id: str, config: Config) -> list[str]:
-    """Every asset that reads from `asset_id`, nearest first, each once (lineage cycles end)."""
-    from oncall.domain.asset import downstream_of
-
-    found: dict[str, None] = {}
-    frontier = [asset_id]
-    while frontier:
-        following = []
-        for current in frontier:
-            for reader in downstream_of(current, config.assets):
-                if reader.id != asset_id and reader.id not in found:
-                    found[reader.id] = None
-                    following.append(reader.id)
-        frontier = following
-    return list(found)
 
 
 def _read_moment(key: str, text: str) -> datetime | None:

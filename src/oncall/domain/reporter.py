@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
+from oncall.domain.email_address import email_address
 from oncall.domain.rules import RuleViolation
 from oncall.domain.text import clean_line
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MAX_LENGTH = 254  # the longest email address SMTP carries
 
 
@@ -47,10 +47,10 @@ def parse_reporter(text: str, on_roster: Callable[[str], bool]) -> Reporter | No
     if on_roster(value):
         return Reporter(ReporterKind.PERSON, value)
     if "@" in value:
-        if EMAIL_ADDRESS.match(value) and ".." not in value and not value.startswith(".") \
-                and ".@" not in value and not re.search(r"@-|-\.|\.-|-$", value):
-            return Reporter(ReporterKind.EMAIL, value)
-        raise RuleViolation(f"reported-by: {value!r} is not an email address (name@example.com)")
+        try:  # the same check as [email] and the relay's recipients: never accepted here, refused there
+            return Reporter(ReporterKind.EMAIL, email_address(value))
+        except ValueError:
+            raise RuleViolation(f"reported-by: {value!r} is not an email address (name@example.com)") from None
     if SLACK_USER_ID.match(value):
         return Reporter(ReporterKind.SLACK, value)
     raise RuleViolation(f"reported-by: {value!r} is not on the roster, a Slack user id (U04ABCDEF) "

@@ -91,20 +91,9 @@ def asset_of(config: Config, asset_id: object) -> Asset | None:
 def downstream(config: Config, asset_id: str) -> list[Asset]:
     """Everything that reads from the asset, directly or further down, nearest first, each once:
     the people who used the wrong data. A lineage cycle ends the walk."""
-    from oncall.domain.asset import downstream_of
+    from oncall.domain.asset import all_downstream
 
-    assets = list(getattr(config, "assets", []) or [])
-    found: dict[str, Asset] = {}
-    frontier = [asset_id]
-    while frontier:
-        following = []
-        for current in frontier:
-            for reader in downstream_of(current, assets):
-                if reader.id != asset_id and reader.id not in found:
-                    found[reader.id] = reader
-                    following.append(reader.id)
-        frontier = following
-    return list(found.values())
+    return all_downstream(asset_id, list(getattr(config, "assets", []) or []))
 
 
 def data_of(event: TimelineEvent) -> Mapping[str, Any]:

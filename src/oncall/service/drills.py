@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from oncall.domain.clock import Clock
 from oncall.domain.incident import DetectionSource, EventKind, TimelineEvent
@@ -40,8 +40,12 @@ class Delivered:
 
 
 class DrillService:
-    def __init__(self, database: Database, config: Config, clock: Clock, actor: str, root: Path) -> None:
+    def __init__(self, database: Database, config: Config, clock: Clock, actor: str, root: Path,
+                 runbooks: Callable[[], Any] | None = None) -> None:
+        """`runbooks`: the workspace's runbook library, where the caller keeps one already (the
+        console's session); else it is read from `runbooks/` when the drills are."""
         self.db = database
+        self._runbooks = runbooks
         self.config = config
         self.clock = clock
         self.actor = actor
@@ -58,7 +62,9 @@ class DrillService:
         from oncall.workspace.drills import load_drills, runbook_steps
         from oncall.workspace.runbooks import load_library
 
-        runbooks = runbook_steps(load_library(self.root / "runbooks", {s.name for s in self.config.sources}))
+        library = self._runbooks() if self._runbooks is not None else \
+            load_library(self.root / "runbooks", {s.name for s in self.config.sources})
+        runbooks = runbook_steps(library)
         return load_drills(self.root / DRILLS_FOLDER, {asset.id for asset in self.config.assets} or None,
                            runbooks=runbooks or None)
 
@@ -244,5 +250,4 @@ class DrillService:
                                                   kind=EventKind.NOTE, text=text, data=data))
 
     def _name(self, person_id: str) -> str:
-        person = self.config.person(person_id)
-        return person.name if person else person_id
+        return self.config.name_of(person_id)

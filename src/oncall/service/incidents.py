@@ -20,6 +20,7 @@ from oncall.domain.text import clean_block, clean_line
 from oncall.store.db import Database
 from oncall.domain import cadence
 from oncall.store.cadence import CadenceRepository
+from oncall.service.informed import informed_of
 from oncall.service.postmortems import close_blockers
 from oncall.store.incidents import IncidentRepository
 from oncall.store.roles import RoleRepository
@@ -269,14 +270,7 @@ class IncidentService:
         return updated
 
     def _informed(self, incident: Incident, activity: Activity, holders: RoleHolders | None = None) -> dict[str, Any]:
-        """The people the RACI chart keeps Informed of `activity` on this incident, for its timeline
-        event (the sync mentions them). A drill tells nobody."""
-        if incident.is_drill:
-            return {}
-        assert incident.id is not None
-        holders = holders or self.role_store.holders(incident.id)
-        people = self.raci.people_informed(activity, holders.as_dict())
-        return {"activity": activity.value, "informed": people} if people else {"activity": activity.value}
+        return informed_of(self.raci, self.role_store, incident, activity, holders)
 
 
     def _edit_text(self, incident_id: int, field: str, value: str, kind: EventKind, label: str) -> Incident:

@@ -18,6 +18,7 @@ from oncall.domain.raci import Activity
 from oncall.domain.rules import RuleViolation
 from oncall.domain.status import Status
 from oncall.domain.text import clean_block, clean_line
+from oncall.service.informed import informed_of
 from oncall.store.action_items import ActionItemRepository
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
@@ -304,8 +305,7 @@ class PostmortemService:
         return owner
 
     def _name(self, person_id: str) -> str:
-        person = self.config.person(person_id)
-        return person.name if person else person_id
+        return self.config.name_of(person_id)
 
     def _touch(self, incident: Incident) -> None:
         """The queue's "updated" column moves with the post-mortem and its items."""
@@ -331,11 +331,7 @@ class PostmortemService:
                                                   kind=kind, text=text, data=data))
 
     def _informed(self, incident: Incident, activity: Activity) -> dict[str, Any]:
-        if incident.is_drill:
-            return {}
-        assert incident.id is not None
-        people = self.config.raci.people_informed(activity, self.roles.holders(incident.id).as_dict())
-        return {"activity": activity.value, "informed": people} if people else {"activity": activity.value}
+        return informed_of(self.config.raci, self.roles, incident, activity)
 
 
 def _said(value: Any) -> str:

@@ -19,6 +19,11 @@ from oncall.store.db import Database, in_chunks
 from oncall.store.remote_ids import RemoteIds, Steps
 
 TARGETS = ("jira", "slack", "email")
+
+
+def configured_targets(config) -> tuple[str, ...]:
+    """The systems a workspace's oncall.toml sets up (`[jira]`, `[slack]`, `[email]`), in TARGETS order."""
+    return tuple(target for target in TARGETS if getattr(config, target, None) is not None)
 ATTEMPT_LEASE_SECONDS = 120.0  # longer than a marked job waits in a pass plus its request's timeout
 OPEN_STATES = ("pending", "failed")
 

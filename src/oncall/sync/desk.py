@@ -12,7 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 from oncall.store.db import open_database
-from oncall.store.outbox import TARGETS, OutboxEntry, OutboxStore
+from oncall.store.outbox import OutboxEntry, OutboxStore, configured_targets
 from oncall.sync.retry import SystemTimer, Timer
 from oncall.sync.status import SyncSummary, sync_status
 from oncall.sync.worker import SyncWorker
@@ -32,7 +32,7 @@ class SyncDesk:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return tuple(t for t in TARGETS if getattr(self.config, t) is not None)
+        return configured_targets(self.config)
 
     def summary(self) -> SyncSummary:
         with closing(open_database(self.database_path)) as database:

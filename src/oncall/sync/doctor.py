@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from oncall.store.outbox import configured_targets
 from oncall.sync.deliver import THREAD_SCAN_DAYS
 from oncall.sync.errors import SyncError
 from oncall.sync.jira_adapter import JiraAdapter
@@ -36,7 +37,7 @@ def run_doctor(config: Config, timer: Timer | None = None, used_transitions: fro
     """`used_transitions`: Jira transitions this machine's sync has already carried out;
     `link_refusal`: why Jira last refused a link to a Slack thread ('' if it did not)."""
     timer = timer or SystemTimer()
-    if config.jira is None and config.slack is None and config.email is None:
+    if not configured_targets(config):
         return [Check("ok", "sync", "offline: no [jira], [slack] or [email] in oncall.toml, so nothing leaves this "
                                     "machine")]
     checks: list[Check] = []

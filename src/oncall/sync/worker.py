@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from oncall.store.db import Database, open_database
-from oncall.store.outbox import OutboxStore
+from oncall.store.outbox import OutboxStore, configured_targets
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
-from oncall.store.outbox import TARGETS
 from oncall.sync.deliver import Delivery, EmailDelivery, JiraDelivery, SlackDelivery
 from oncall.sync.email_adapter import EmailAdapter
 from oncall.sync.errors import Permanent, SyncError
@@ -161,7 +160,7 @@ class SyncWorker:
 
     @property
     def configured(self) -> tuple[str, ...]:
-        return tuple(t for t in TARGETS if getattr(self.config, t) is not None)
+        return configured_targets(self.config)
 
     @property
     def offline(self) -> bool:

@@ -130,7 +130,8 @@ class Session:
     def drill_service(self) -> "DrillService":
         from oncall.service.drills import DrillService
 
-        return DrillService(self.database, self.config, self.clock, current_actor(), self.root)
+        return DrillService(self.database, self.config, self.clock, current_actor(), self.root,
+                            runbooks=self.runbook_library)  # the session's, read again only when a file changed
 
     @cached_property
     def postmortem_service(self) -> "PostmortemService":

@@ -28,8 +28,9 @@ class SyncLink:
 
         self.stop = threading.Event()
         self.finished = threading.Event()  # the sync thread has ended and closed its connections
-        config = workspace.config
-        self.configured = config.jira is not None or config.slack is not None or config.email is not None
+        from oncall.store.outbox import configured_targets
+
+        self.configured = bool(configured_targets(workspace.config))
         self.worker: "SyncWorker | None" = (
             SyncWorker.for_workspace(workspace, timer=SystemTimer(self.stop), database_path=database_path)
             if self.configured else None

@@ -53,6 +53,11 @@ class Config(BaseModel):
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
 
+    def name_of(self, person_id: str) -> str:
+        """A person's name from the roster; the id itself when the roster does not know them."""
+        person = self.person(person_id)
+        return person.name if person else person_id
+
     def asset(self, asset_id: str) -> Asset | None:
         return next((a for a in self.assets if a.id == asset_id), None)
 

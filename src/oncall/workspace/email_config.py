@@ -8,25 +8,13 @@ instead of surfacing as a refused recipient at 2 a.m.
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from oncall.domain.email_address import email_address  # noqa: F401 (also imported from here)
 from oncall.domain.severity import Severity
 
-# ASCII addresses only, with a dotted domain: internationalised addresses need SMTPUTF8, which
-# not every relay offers, and a domain without a dot is far more often a typo than a real host.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
 LOOPBACK_NAMES = ("localhost",)
-
-
-def email_address(value: str) -> str:
-    """`value` without spaces, if it is a plain `name@domain` address; else say what is wrong."""
-    address = value.strip()
-    if not _ADDRESS.match(address) or ".." in address or address.startswith(".") or ".@" in address:
-        raise ValueError(f"{value!r} is not an email address (write it as name@example.com)")
-    return address
 
 
 def is_loopback(host: str) -> bool:

@@ -26,7 +26,7 @@ class PostmortemActions:
         postmortem = service.get(self.incident_id)
         today = self.session.clock.now().date()
         config = self.session.config
-        names = lambda person: (config.person(person).name if config.person(person) else person)  # noqa: E731
+        names = config.name_of
         if postmortem is None:
             ready = incident.status.value in ("resolved", "closed")
             status = ("No post-mortem yet: enter drafts one from the timeline" if ready else

@@ -231,8 +231,7 @@ class PostmortemEditor(Screen[None]):
             pass
 
     def _person_name(self, person_id: str) -> str:
-        person = self.session.config.person(person_id)
-        return person.name if person else person_id or "someone"
+        return self.session.config.name_of(person_id) if person_id else "someone"
 
 
 def _short(sentence: str, limit: int = 80) -> str:
