@@ -19,7 +19,7 @@ def test_templates_lists_each_and_where_it_comes_from(oncall, workspace):
     assert listed.code == 0
     lines = listed.out.splitlines()
     assert lines[0].split() == ["technical-initial.md.j2", "built", "in"]
-    assert lines[-1] == f"9 templates: 0 from {workspace.root / 'templates'}, 9 built in"
+    assert lines[-1] == f"10 templates: 0 from {workspace.root / 'templates'}, 10 built in"
     folder = workspace.root / "templates"
     folder.mkdir()
     (folder / "stakeholders-update.md.j2").write_text("{{ ref }}: {{ title }}\n")

@@ -45,7 +45,7 @@ def declaring(**changes: str) -> list[str]:
     ({"started_at": "25:00"}, 2, ["--started-at", "ISO 8601"]),
     ({"asset": "cac-dashbaord"}, 2, ["'cac-dashbaord'", "known assets", "cac-dashboard"]),
     ({"severity": "SEV-4"}, 2, ["'SEV-4'", "SEV-1, SEV-2, SEV-3"]),
-    ({"source": "pager"}, 2, ["'pager'", "alert, user_report, drill"]),
+    ({"source": "pager"}, 2, ["'pager'", "alert, dbt, user_report, drill"]),
     ({"title": "   "}, 2, ["--title: title is empty"]),
     ({"title": "x" * 201}, 2, ["--title: String should have at most 200 characters"]),
 ], ids=["future-start", "unreadable-start", "unknown-asset", "unknown-severity", "unknown-source", "empty-title",

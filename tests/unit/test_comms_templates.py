@@ -52,10 +52,11 @@ def builtins():
 # -- names ----------------------------------------------------------------------------------------
 
 
-def test_nine_templates_one_for_each_moment_of_each_audience():
+def test_ten_templates_one_for_each_moment_of_each_audience():
     assert NAMES == ["technical-initial.md.j2", "technical-update.md.j2", "technical-resolved.md.j2",
                      "stakeholders-initial.md.j2", "stakeholders-update.md.j2", "stakeholders-resolved.md.j2",
-                     "reporter-acknowledged.md.j2", "reporter-dismissed.md.j2", "reporter-fixed.md.j2"]
+                     "reporter-acknowledged.md.j2", "reporter-declared.md.j2", "reporter-dismissed.md.j2",
+                     "reporter-fixed.md.j2"]
     assert template_name(Audience.REPORTER, Moment.DISMISSED) == "reporter-dismissed.md.j2"
     assert template_name("stakeholders", "update") == "stakeholders-update.md.j2"
     with pytest.raises(ValueError, match="no technical template for 'dismissed'"):

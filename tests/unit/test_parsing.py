@@ -46,7 +46,7 @@ def test_detection_source_parse_and_its_error() -> None:
     with pytest.raises(ValueError) as error:
         DetectionSource.parse("pager")
     assert "'pager'" in str(error.value)
-    assert "alert, user_report, drill" in str(error.value)
+    assert "alert, dbt, user_report, drill" in str(error.value)
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

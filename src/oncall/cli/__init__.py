@@ -15,8 +15,9 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from oncall.cli import (drill_cmds, action_cmds, comms_cmds, db_cmds, incident_cmds, metrics_cmds, people_cmds, postmortem_cmds,
-                        role_cmds, runbook_cmds, runbook_work_cmds, sync_cmds, workspace_cmds)
+from oncall.cli import (action_cmds, alert_cmds, comms_cmds, db_cmds, drill_cmds, incident_cmds, intake_cmds, metrics_cmds,
+                        people_cmds, postmortem_cmds, role_cmds, runbook_cmds, runbook_work_cmds, statuspage_cmds,
+                        sync_cmds, workspace_cmds)
 from oncall.cli.context import EXIT_BAD_INPUT, EXIT_BUSY, CommandError
 from oncall.cli.crash import report_crash
 from oncall.cli.database_errors import say_database_error
@@ -24,7 +25,8 @@ from oncall.store.db import DatabaseBusy
 from oncall.store.problems import DatabaseProblem
 
 COMMAND_MODULES = (incident_cmds, role_cmds, workspace_cmds, sync_cmds, db_cmds, people_cmds, runbook_cmds,
-                   runbook_work_cmds, comms_cmds, postmortem_cmds, action_cmds, drill_cmds, metrics_cmds)
+                   runbook_work_cmds, comms_cmds, postmortem_cmds, action_cmds, drill_cmds, metrics_cmds,
+                   intake_cmds, alert_cmds, statuspage_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,7 +71,7 @@ def open_service(args: argparse.Namespace) -> Iterator[IncidentService]:
     workspace = resolve_workspace(args)
     database = workspace.open_database()
     try:
-        yield IncidentService(database, workspace.config, clock(), workspace.actor())
+        yield IncidentService(database, workspace.config, clock(), workspace.actor(), root=workspace.root)
     finally:
         database.close()
 

@@ -43,6 +43,7 @@ class Moment(str, Enum):
     ACKNOWLEDGED = "acknowledged"  # to the reporter: thanks, we are looking
     DISMISSED = "dismissed"  # to the reporter: not an incident, and why
     FIXED = "fixed"  # to the reporter: it was real, and it is fixed
+    DECLARED = "declared"  # to the reporter: it is an incident now, and who leads it
 
 
 TEMPLATE_SUFFIX = ".md.j2"
@@ -50,7 +51,7 @@ TEMPLATE_SUFFIX = ".md.j2"
 MOMENTS: dict[Audience, tuple[Moment, ...]] = {
     Audience.TECHNICAL: (Moment.INITIAL, Moment.UPDATE, Moment.RESOLVED),
     Audience.STAKEHOLDERS: (Moment.INITIAL, Moment.UPDATE, Moment.RESOLVED),
-    Audience.REPORTER: (Moment.ACKNOWLEDGED, Moment.DISMISSED, Moment.FIXED),
+    Audience.REPORTER: (Moment.ACKNOWLEDGED, Moment.DECLARED, Moment.DISMISSED, Moment.FIXED),
 }
 
 # (audience, moment) -> the template's file name; a workspace overrides one by this name.

@@ -1,4 +1,4 @@
-"""How an incident was found: by our own alerts, by a person's report, or in a drill."""
+"""How an incident was found: by our own alerts or dbt runs, by a person's report, or in a drill."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from enum import Enum
 
 class DetectionSource(str, Enum):
     ALERT = "alert"
+    DBT = "dbt"  # a failing dbt test or model, or a stale source (`oncall ingest dbt`)
     USER_REPORT = "user_report"
     DRILL = "drill"
 

@@ -36,6 +36,8 @@ class EventKind(str, Enum):
     POSTMORTEM = "postmortem"  # the post-mortem was drafted, or moved to in review / complete / back
     ACTION_ITEM = "action_item"  # an action item was added, done, won't do, reopened, or changed
     ROOT_CAUSE = "root_cause"  # the root-cause category was set (and whether it repeats an earlier one)
+    INTAKE = "intake"  # an alert or dbt check behind a triage item repeated, recovered or fired again
+    ASSET_CHANGED = "asset_changed"  # the affected asset was chosen or corrected
 
 
 def _text_only(clean: Callable[[str], str]) -> BeforeValidator:

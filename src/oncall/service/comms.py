@@ -132,7 +132,7 @@ def render_update(service, root, incident_id: int, name: str, next_update: datet
     fields = fields_for(incident, service.config, RoleRepository(service.db).holders(incident_id), now,
                         jira_url=jira_url(service, incident_id), next_update=promised, extra=extra or {},
                         events=service.events(incident_id))
-    templates = load_templates(root / TEMPLATES_FOLDER)
+    templates = load_templates(root / TEMPLATES_FOLDER if root is not None else None)
     return templates.render(name, fields, "slack"), templates.render(name, fields, "text")
 
 

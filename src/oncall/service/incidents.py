@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from oncall.domain.clock import Clock, to_text
 from oncall.domain.incident import DetectionSource, EventKind, Incident, TimelineEvent
+from oncall.domain.intake import UNKNOWN_ASSET
 from oncall.domain.people import Role
 from oncall.domain.reporter import parse_reporter
 from oncall.domain.raci import Activity, RaciChart
@@ -45,8 +47,10 @@ class Declaration:
 
 
 class IncidentService:
-    def __init__(self, database: Database, config: Config, clock: Clock, actor: str) -> None:
+    def __init__(self, database: Database, config: Config, clock: Clock, actor: str,
+                 root: Path | None = None) -> None:
         self.db = database
+        self.root = root  # the workspace folder: its templates/ answer a reporter (None: the built-ins)
         self.config = config
         self.clock = clock
         self.actor = actor
@@ -80,7 +84,8 @@ class IncidentService:
     # -- acting ------------------------------------------------------------------------------
 
     def declare(self, declaration: Declaration) -> Incident:
-        self._check_asset(declaration.asset)
+        if not (declaration.asset == UNKNOWN_ASSET and declaration.status is Status.TRIAGE):
+            self._check_asset(declaration.asset)  # a triage item may wait for the IC to choose
         now = self.clock.now()
         if declaration.started_at and declaration.started_at > now:
             raise RuleViolation(f"started-at {to_text(declaration.started_at)} is in the future")
@@ -129,6 +134,8 @@ class IncidentService:
             blockers = tuple(close_blockers(self.db, incident_id)) if gated else ()
             check_transition(incident.status, new, incident.severity, reason, postmortem_complete=not blockers,
                              blockers=blockers)
+            if incident.status is Status.TRIAGE and new is not Status.DISMISSED and incident.asset == UNKNOWN_ASSET:
+                raise RuleViolation(f"{incident.ref} has no asset yet: choose the affected asset before declaring it")
             now = self.clock.now()
             changes: dict[str, Any] = {"status": new, "updated_at": now}
             if new is Status.RESOLVED:
@@ -153,6 +160,10 @@ class IncidentService:
                 self._record(updated, EventKind.CLOSE_OVERRIDE,
                              f"closed before the post-mortem was complete: {reason.strip()}",
                              {"reason": reason.strip(), "blockers": list(blockers)})
+            if incident.status is Status.TRIAGE and updated.reported_by:  # the reporter hears either way
+                from oncall.service.intake import tell_reporter
+
+                tell_reporter(self, updated, "dismissed" if new is Status.DISMISSED else "declared", reason.strip())
         return updated
 
     def change_severity(self, incident_id: int, new: Severity, reason: str) -> Incident:
@@ -185,6 +196,21 @@ class IncidentService:
 
     def set_eta(self, incident_id: int, eta: str) -> Incident:
         return self._edit_text(incident_id, "eta", clean_line(eta), EventKind.ETA_CHANGED, "ETA")
+
+    def set_asset(self, incident_id: int, asset: str) -> Incident:
+        """Choose or correct the affected asset (a report that named none, an alert on a name the
+        workspace does not know)."""
+        asset = clean_line(asset).strip()
+        self._check_asset(asset)
+        with self.db.write():
+            incident = self.incidents.get(incident_id)
+            if incident.asset == asset:
+                raise RuleViolation(f"the asset is already {asset!r}")
+            updated = incident.model_copy(update={"asset": asset, "updated_at": self.clock.now()})
+            self.incidents.save(updated)
+            self._record(updated, EventKind.ASSET_CHANGED, f"asset: {incident.asset} → {asset}",
+                         {"from": incident.asset, "to": asset})
+        return updated
 
     def set_started_at(self, incident_id: int, started_at: datetime) -> Incident:
         with self.db.write():

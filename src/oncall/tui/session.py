@@ -66,6 +66,7 @@ class Session:
         self.clock = clock
         self.queue = QueueReader(database)
         self._workspace = workspace
+        self._lineage_merged = False
         self._seen_version = database.data_version()
         self._reader: Database | None = None
         self._library: "RunbookLibrary | None" = None
@@ -82,6 +83,11 @@ class Session:
             from oncall.workspace.loader import load_workspace
 
             self._workspace = load_workspace(self.root)
+        if not self._lineage_merged:  # the assets dbt's lineage adds (`store/lineage.py`)
+            from oncall.store.lineage import with_lineage
+
+            self._lineage_merged = True
+            self._workspace.config = with_lineage(self._workspace.config, self.database)
         return self._workspace
 
     @property
@@ -92,7 +98,7 @@ class Session:
     def service(self) -> "IncidentService":
         from oncall.service.incidents import IncidentService
 
-        return IncidentService(self.database, self.config, self.clock, current_actor())
+        return IncidentService(self.database, self.config, self.clock, current_actor(), root=self.root)
 
     def filtered(self, flt: QueueFilter) -> FilteredQueue:
         return FilteredQueue(self.queue, flt)
@@ -138,6 +144,15 @@ class Session:
         from oncall.service.postmortems import PostmortemService
 
         return PostmortemService(self.database, self.config, self.clock, current_actor())
+
+    @cached_property
+    def intake_service(self) -> "IntakeService":
+        """Reports, and the IC's decision on triage items; shares the incident service's config."""
+        from oncall.service.intake import IntakeService
+
+        service = IntakeService(self.database, self.config, self.clock, current_actor(), root=self.root)
+        service.incident_service = self.service
+        return service
 
     @cached_property
     def comms_service(self) -> "CommsService":

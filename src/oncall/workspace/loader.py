@@ -31,7 +31,12 @@ class Workspace:
         return self.database_file
 
     def open_database(self) -> Database:
-        return open_database(self.database_path)
+        """The database, and the config's assets with the lineage dbt gave (`store/lineage.py`)."""
+        from oncall.store.lineage import with_lineage
+
+        database = open_database(self.database_path)
+        self.config = with_lineage(self.config, database)
+        return database
 
     def actor(self) -> str:
         return current_actor()

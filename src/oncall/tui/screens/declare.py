@@ -25,6 +25,7 @@ from oncall.workspace.config import Config
 SOURCE_LABELS = {
     DetectionSource.USER_REPORT: "user report (someone told us)",
     DetectionSource.ALERT: "alert (our monitoring caught it)",
+    DetectionSource.DBT: "dbt (a test or source freshness failed)",
     DetectionSource.DRILL: "drill (a rehearsal, never counted)",
 }
 

@@ -29,7 +29,9 @@ from oncall.tui.screens.picker import PickScreen
 from oncall.tui.screens.saving import attempt
 from oncall.tui.tabs.base import IncidentTab
 from oncall.tui.tabs.overview import OverviewTab
+from oncall.tui.tabs.lineage_tab import LineageTab
 from oncall.tui.tabs.postmortem_tab import PostmortemTab
+from oncall.tui.screens.incident_intake import IntakeActions
 from oncall.tui.screens.incident_postmortem import PostmortemActions
 from oncall.tui.tabs.raci_tab import RaciTab
 from oncall.tui.tabs.roles_tab import RolesTab
@@ -61,7 +63,7 @@ STATUS_HINTS = {
 TABS = Binding.Group("Tabs")
 
 
-class IncidentScreen(PostmortemActions, Screen):
+class IncidentScreen(PostmortemActions, IntakeActions, Screen):
     # Keys for the whole incident (the header is on every tab); each tab adds its own. The tab
     # keys are also printed on the tabs ("1 Overview  2 Timeline"), so where the footer is short
     # of room (80 columns) they are the first it leaves out.
@@ -73,6 +75,7 @@ class IncidentScreen(PostmortemActions, Screen):
         Binding("4", "show_tab('raci')", "RACI", id="incident.tab.raci", group=TABS),
         Binding("5", "show_tab('runbooks')", "Runbooks", id="incident.tab.runbooks", group=TABS),
         Binding("6", "show_tab('postmortem')", "Post-mortem", id="incident.tab.postmortem", group=TABS),
+        Binding("7", "show_tab('lineage')", "Lineage", id="incident.tab.lineage", group=TABS),
         Binding("tab", "next_tab(1)", "Next tab", show=False, id="incident.tab.next"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False, id="incident.tab.previous"),
         Binding("s", "status", "Status", id="incident.status"),
@@ -101,7 +104,7 @@ class IncidentScreen(PostmortemActions, Screen):
 
     def compose(self) -> ComposeResult:
         tabs = [OverviewTab(), TimelineTab(), RolesTab(), RaciTab(), RunbooksTab(),
-                PostmortemTab()]  # each with its capability
+                PostmortemTab(), LineageTab()]  # each with its capability
         yield IncidentHeader(id="incident-header")
         yield TabStrip([(tab.id or "", tab.label) for tab in tabs], id="tab-strip")
         for tab in tabs[1:]:
@@ -148,6 +151,8 @@ class IncidentScreen(PostmortemActions, Screen):
             self.call_after_refresh(self._show_runbooks)
         if tab_id == "postmortem":
             self._show_postmortem()
+        if tab_id == "lineage":
+            self._show_lineage()
 
     def action_next_tab(self, step: int) -> None:
         tabs = self.tabs
@@ -185,6 +190,8 @@ class IncidentScreen(PostmortemActions, Screen):
             self._show_runbooks()
         if self.query_one(PostmortemTab).display:
             self._show_postmortem()
+        if self.query_one(LineageTab).display:
+            self._show_lineage()
         first = not self._read_once
         if self._read_once:
             new = self.session.events_after(self.incident_id, self.events[-1].id if self.events else 0)
@@ -347,6 +354,9 @@ class IncidentScreen(PostmortemActions, Screen):
     def action_status(self) -> None:
         assert self.incident is not None
         incident = self.incident
+        if incident.status is Status.TRIAGE:
+            self._decide_triage()
+            return
         needs_reason = {s.value for s in NEEDS_REASON}
         if incident.severity in (Severity.SEV1, Severity.SEV2):
             needs_reason.add(Status.CLOSED.value)  # closing before the post-mortem is an override

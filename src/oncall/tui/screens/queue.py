@@ -44,6 +44,8 @@ class QueueScreen(Screen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("d", "declare", "Declare", id="queue.declare"),
+        Binding("r", "report", "Report", id="queue.report",
+                tooltip="Report data that looks wrong: a triage item, and the reporter is answered (key: r)"),
         # Short words, so that every key fits in an 80-column footer; the palette says more.
         Binding("s", "cycle_status", "Status", id="queue.status_filter",
                 tooltip="Filter by status: all, open, then each status in turn (key: s)"),
@@ -232,6 +234,27 @@ class QueueScreen(Screen):
 
         self.app.push_screen(DeclareScreen(self.session.config, self.session.clock, save=self.session.service.declare),
                              self._declared)
+
+    def action_report(self) -> None:
+        from oncall.tui.screens.report import ReportScreen
+
+        intake = self.session.intake_service
+        reporter = self.session.service.actor if self.session.config.person(self.session.service.actor) else ""
+        self.app.push_screen(
+            ReportScreen(self.session.config,
+                         save=lambda who, text, asset: intake.report(who, text, asset).incident, reporter=reporter),
+            self._reported)
+
+    def _reported(self, incident: Incident | None) -> None:
+        if incident is None:
+            return
+        assert incident.id is not None
+        if self.session.filtered(self._filter()).position_of(incident.id) is None:
+            self._forget_filters()
+        self._reload(select_id=incident.id)
+        self.app.read_sync_state()
+        self.notify(f"{incident.ref} opened for triage; {incident.reported_by} is acknowledged", title="Reported",
+                    markup=False)
 
     def _declared(self, incident: Incident | None) -> None:
         if incident is None:

@@ -50,6 +50,8 @@ KIND_LABEL = {
     EventKind.POSTMORTEM: "p-mortem",
     EventKind.ACTION_ITEM: "action",
     EventKind.ROOT_CAUSE: "cause",
+    EventKind.INTAKE: "signal",
+    EventKind.ASSET_CHANGED: "asset",
 }
 TIME_WIDTH, ACTOR_WIDTH, KIND_WIDTH = 12, 9, 9
 PREFIX = TIME_WIDTH + 1 + ACTOR_WIDTH + 1 + KIND_WIDTH + 1  # where the text starts

@@ -1,0 +1,9 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    pass
