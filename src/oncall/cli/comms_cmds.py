@@ -76,7 +76,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         except RenderError as error:
             raise RuntimeError(str(error)) from None
         comms = CommsService(service.db, service.config, service.clock, service.actor)
-        event = _act(lambda: comms.send(args.id, name, name.split("-", 1)[0], text, slack_text, next_update))
+        event = _act(lambda: comms.send(args.id, name, name.split("-", 1)[0], text, slack_text, next_update, extra))
         due, _ = comms.cadence.get(args.id)
     if args.json:
         print_json({"event": event.id, "template": name, "text": text,

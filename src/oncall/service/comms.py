@@ -35,9 +35,11 @@ class CommsService:
         self.cadence = CadenceRepository(database)
 
     def send(self, incident_id: int, template: str, audience: str, text: str, slack_text: str,
-             next_update: datetime | None = None) -> TimelineEvent:
+             next_update: datetime | None = None, fields: dict[str, str] | None = None) -> TimelineEvent:
         """Record an update as sent (the outbox takes it from here) and move the cadence on: the
-        next one is due when this one promised, else one interval later."""
+        next one is due when this one promised, else one interval later. `fields` is what the
+        person typed into it (doing, workaround, eta, …), kept with it: the known-issues list
+        shows the latest workaround."""
         if audience not in AUDIENCES:
             raise RuleViolation(f"an update is for {', '.join(AUDIENCES)}, not {audience!r}")
         text = clean_block(text).strip()
@@ -53,7 +55,8 @@ class CommsService:
             first_line = text.splitlines()[0][:120]
             data: dict[str, Any] = {"template": template, "audience": audience, "text": text,
                                     "slack_text": slack_text,
-                                    "next_update": to_text(next_update) if next_update else None, **to}
+                                    "next_update": to_text(next_update) if next_update else None, **to,
+                                    **({"fields": {k: clean_block(v) for k, v in fields.items()}} if fields else {})}
             event = self.timeline.append(TimelineEvent(
                 incident_id=incident_id, at=now, actor=self.actor, kind=EventKind.UPDATE_SENT,
                 text=f"{audience} update sent ({template}): {first_line}", data=data))

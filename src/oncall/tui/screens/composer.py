@@ -51,6 +51,7 @@ class ComposerScreen(ModalScreen[str | None]):
         self.proposed = proposed
         self._done = False
         self._rendered: tuple[str, str] | None = None  # (for Slack, as text)
+        self._fields: dict[str, str] = {}  # what was typed into the rendered text (kept with the update)
 
     @property
     def session(self):
@@ -133,9 +134,9 @@ class ComposerScreen(ModalScreen[str | None]):
             return
         extra = {field: widget.value.strip() for field, _ in FREE_TEXT
                  if (widget := self.query_one(f"#composer-{field}", Input)).display}
+        self._fields = {k: v for k, v in extra.items() if v}
         try:
-            self._rendered = self.session.render_update(self.incident_id, name, next_update,
-                                                        {k: v for k, v in extra.items() if v})
+            self._rendered = self.session.render_update(self.incident_id, name, next_update, self._fields)
         except Exception as problem:  # a template the workspace broke: said here, nothing sent
             self._rendered = None
             error.update(f"Cannot render {name}: {problem}")
@@ -156,7 +157,8 @@ class ComposerScreen(ModalScreen[str | None]):
             self.query_one("#composer-error", Static).update(f"Next update: {problem}")
             return
         service = self.session.comms_service
-        saved = attempt(lambda _: service.send(self.incident_id, name, audience, text, slack_text, next_update), None)
+        saved = attempt(lambda _: service.send(self.incident_id, name, audience, text, slack_text, next_update,
+                                               self._fields), None)
         if saved.problem:
             self.query_one("#composer-error", Static).update(f"Not sent: {saved.problem}")
             return

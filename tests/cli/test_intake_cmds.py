@@ -1,0 +1,85 @@
+"""oncall report, triage, asset and lineage: what a script or a person at the terminal sees."""
+
+from __future__ import annotations
+
+
+def test_report_opens_a_triage_item_and_says_who_is_acknowledged(oncall) -> None:
+    result = oncall("report", "--from", "sofia", "EMEA", "spend", "is", "zero")
+    assert result.code == 0, result.err
+    assert result.out.strip() == ("opened INC-1 for triage: EMEA spend is zero (on (unknown)); "
+                                  "sofia is acknowledged")
+    shown = oncall("show", "1", "--json").json()
+    assert shown["incident"]["status"] == "triage" and shown["incident"]["source"] == "user_report"
+    assert [e["data"].get("template") for e in shown["timeline"] if e["kind"] == "update_sent"] == [
+        "reporter-acknowledged.md.j2"]
+
+
+def test_report_takes_text_starting_with_a_dash_and_an_asset(oncall) -> None:
+    result = oncall("report", "--from", "sofia@example.com", "--asset", "cac-dashboard", "-40% on Monday", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["asset"] == "cac-dashboard" and result.json()["title"] == "-40% on Monday"
+
+
+def test_report_refuses_bad_input_saying_what(oncall) -> None:
+    nobody = oncall("report", "--from", "someone odd", "numbers")
+    assert nobody.code == 2 and "--from: 'someone odd' is not on the roster" in nobody.err
+    asset = oncall("report", "--from", "sofia", "--asset", "nope", "numbers")
+    assert asset.code == 2 and "unknown asset 'nope'" in asset.err and "leave --asset out" in asset.err
+    empty = oncall("report", "--from", "sofia", " ")
+    assert empty.code == 1 and "empty" in empty.err
+    assert oncall("list", "--json").json()["total"] == 0  # nothing was opened
+
+
+def test_triage_declare_needs_an_asset_then_declares(oncall) -> None:
+    oncall("report", "--from", "sofia", "CAC doubled")
+    refused = oncall("triage", "declare", "1", "--severity", "SEV-2")
+    assert refused.code == 1 and "choose the affected asset" in refused.err
+    declared = oncall("triage", "declare", "1", "--severity", "2", "--asset", "cac-dashboard")
+    assert declared.code == 0, declared.err
+    assert declared.out.strip() == "INC-1 is declared SEV-2, investigating; sofia is told"
+    again = oncall("triage", "declare", "1", "--severity", "SEV-1")
+    assert again.code == 1 and "not in triage" in again.err
+
+
+def test_triage_dismiss_needs_a_reason_and_tells_the_reporter(oncall) -> None:
+    oncall("report", "--from", "sofia", "signups doubled")
+    missing = oncall("triage", "dismiss", "1")
+    assert missing.code == 2 and "--reason" in missing.err
+    dismissed = oncall("triage", "dismiss", "1", "--reason", "a real campaign")
+    assert dismissed.code == 0 and dismissed.out.strip() == "INC-1 is dismissed; sofia is told why"
+    sent = [e for e in oncall("show", "1", "--json").json()["timeline"] if e["kind"] == "update_sent"]
+    assert sent[-1]["data"]["template"] == "reporter-dismissed.md.j2"
+    assert "a real campaign" in sent[-1]["data"]["text"]
+
+
+def test_triage_on_a_missing_incident_is_bad_input(oncall) -> None:
+    result = oncall("triage", "declare", "99", "--severity", "SEV-3")
+    assert result.code == 2 and "no incident INC-99" in result.err
+
+
+def test_asset_chooses_and_refuses_an_unknown_one(oncall) -> None:
+    oncall("report", "--from", "sofia", "CAC doubled")
+    assert oncall("asset", "1", "cac-dashboard").out.strip() == "INC-1 is on cac-dashboard"
+    same = oncall("asset", "1", "cac-dashboard")
+    assert same.code == 1 and "already" in same.err
+    unknown = oncall("asset", "1", "nope")
+    assert unknown.code == 2 and "unknown asset 'nope'" in unknown.err
+
+
+def test_lineage_shows_upstream_downstream_and_open_incidents(oncall) -> None:
+    oncall("declare", "--title", "Spend missing", "--severity", "SEV-2", "--asset", "meta-ads-api")
+    result = oncall("lineage", "stg-ad-spend")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("stg_ad_spend (warehouse table) (stg-ad-spend, table) · owner lukas")
+    upstream = lines[lines.index("Upstream (what it reads: check here for the cause)") + 1:]
+    assert any("meta-ads-api" in line and "● INC-1 SEV-2 investigating" in line for line in upstream)
+    document = oncall("lineage", "INC-1", "--json").json()
+    assert document["asset"]["asset"] == "meta-ads-api"
+    assert [d["asset"] for d in document["downstream"]] == ["stg-ad-spend"]
+    assert "lukas" in document["owners_downstream"]
+
+
+def test_lineage_of_an_unknown_asset_is_bad_input(oncall) -> None:
+    result = oncall("lineage", "nope")
+    assert result.code == 2 and "unknown asset 'nope'" in result.err
