@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def test_report_opens_a_triage_item_and_says_who_is_acknowledged(oncall) -> None:
     result = oncall("report", "--from", "sofia", "EMEA", "spend", "is", "zero")
@@ -83,3 +85,36 @@ def test_lineage_shows_upstream_downstream_and_open_incidents(oncall) -> None:
 def test_lineage_of_an_unknown_asset_is_bad_input(oncall) -> None:
     result = oncall("lineage", "nope")
     assert result.code == 2 and "unknown asset 'nope'" in result.err
+
+
+RUNS = Path(__file__).parent.parent / "fixtures" / "dbt" / "runs"
+
+
+def test_ingest_dbt_opens_once_records_the_recovery_and_keeps_the_lineage(oncall) -> None:
+    first = oncall("ingest", "dbt", "--target-dir", str(RUNS / "failing"), "--json")
+    assert first.code == 0, first.err
+    assert first.json()["opened"] == 1 and first.json()["lineage_nodes"] > 0
+    item = first.json()["opened_ids"][0]
+    shown = oncall("show", str(item), "--json").json()["incident"]
+    assert (shown["source"], shown["status"], shown["asset"]) == ("dbt", "triage", "fct-weekly-cac")
+    again = oncall("ingest", "dbt", "--target-dir", str(RUNS / "failing"), "--json").json()
+    assert (again["opened"], again["updated"], again["recovered"]) == (0, 0, 0), "the same files change nothing"
+    passing = oncall("ingest", "dbt", "--target-dir", str(RUNS / "passing"), "--json").json()
+    assert passing["recovered"] == 1 and passing["opened"] == 0
+    timeline = oncall("show", str(item), "--json").json()["timeline"]
+    assert [e["data"].get("intake") for e in timeline if e["kind"] == "intake"] == ["recovered"]
+    # The manifest's exposure is a dashboard now: the lineage of the model reaches it.
+    lineage = oncall("lineage", "fct-weekly-cac", "--json").json()
+    assert "cac-dashboard" in [branch["asset"] for branch in lineage["downstream"]]
+
+
+def test_ingest_dbt_refuses_a_broken_artifact_and_changes_nothing(oncall, tmp_path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "run_results.json").write_text('{"metadata": {}, "results": [{"status": "fail"}]}')
+    result = oncall("ingest", "dbt", "--target-dir", str(target))
+    assert result.code == 2 and "run_results.json" in result.err and "unique_id" in result.err
+    assert "nothing was ingested" in result.err
+    assert oncall("list", "--json").json()["total"] == 0
+    missing = oncall("ingest", "dbt", "--target-dir", str(tmp_path / "nope"))
+    assert missing.code == 2 and "no such folder" in missing.err

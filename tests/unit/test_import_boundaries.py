@@ -1,4 +1,4 @@
-"""Domain, store, workspace, service, sync and command-line modules never import Textual, so
+"""Domain, store, workspace, service, sync, intake and command-line modules never import Textual, so
 scripts start fast and the core stays testable without a terminal. Every module in those packages
 is imported (found with pkgutil, so new modules are covered without editing this test) in a fresh
 interpreter, and `sys.modules` is checked afterwards."""
@@ -13,7 +13,7 @@ CHECK = r"""
 import importlib, json, pkgutil, sys
 SKIP = ("oncall.tui", "oncall.cli.console")
 packages = ["oncall.domain", "oncall.store", "oncall.workspace", "oncall.service", "oncall.cli", "oncall.sync",
-            "oncall.postmortem"]
+            "oncall.postmortem", "oncall.intake"]
 imported = []
 for name in packages:
     try:

@@ -109,7 +109,7 @@ def test_a_recovery_of_something_never_seen_changes_nothing(intake: IntakeServic
 
 
 def test_the_same_run_ingested_twice_changes_nothing(intake: IntakeService, database) -> None:
-    run_at = intake.clock.now() - timedelta(minutes=10)
+    run_at = intake.clock.now() - timedelta(minutes=10, microseconds=571_773)  # dbt writes microseconds
     signals = [Signal(origin="dbt", key="test.cac.not_null_fct", title="not_null failed", asset="stg_ad_spend",
                       observed_at=run_at, source=DetectionSource.DBT)]
     first = intake.absorb(signals)

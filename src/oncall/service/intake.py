@@ -113,11 +113,13 @@ class IntakeService:
                 return
             tally.opened.append(self._open(signal, now).id or 0)
             return
-        if signal.observed_at and item.last_observed and signal.observed_at <= item.last_observed \
-                and signal.firing == item.firing:
+        # Stored to the second, so compared to the second: a dbt run's 04:55:03.57 is heard already
+        # when 04:55:03 is on record.
+        heard_at = signal.observed_at.replace(microsecond=0) if signal.observed_at else None
+        if heard_at and item.last_observed and heard_at <= item.last_observed and signal.firing == item.firing:
             tally.unchanged += 1  # heard already: the same run ingested again
             return
-        observed = signal.observed_at or item.last_observed
+        observed = heard_at or item.last_observed
         if signal.firing == item.firing:
             if not signal.firing:
                 tally.unchanged += 1  # resolved again: nothing new
