@@ -41,7 +41,8 @@ def clock_seconds(clock: FrozenClock) -> Callable[[], float]:
 
 
 def sync_sections(jira: FakeJira | None, slack: FakeSlack | None, *, deployment: str = "cloud",
-                  channel: str = "#data-incidents", timeout: float = 0.5, concurrency: int = 2, extra: str = "") -> str:
+                  channel: str = "#data-incidents", timeout: float = 0.5, concurrency: int = 2, extra: str = "",
+                  slack_intake: bool = False) -> str:
     text = ""
     if jira is not None:
         text += (
@@ -52,6 +53,8 @@ def sync_sections(jira: FakeJira | None, slack: FakeSlack | None, *, deployment:
     if slack is not None:
         text += (f'\n[slack]\nchannel = "{channel}"\napi_url = "{slack.api_url}"\ntimeout = {timeout}\n'
                  f'concurrency = {concurrency}\n')
+        if not slack_intake:  # reports and the pinned known-issues list have tests of their own
+            text += 'report_emoji = ""\nreport_prefix = ""\nknown_issues_pin = false\n'
     return text + extra
 
 

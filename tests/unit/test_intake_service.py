@@ -230,3 +230,10 @@ def test_a_new_manifest_replaces_the_last(intake: IntakeService, database) -> No
     intake.absorb_lineage([node("model.cac.fct_ltv", "fct_ltv")])
     assert [asset for asset, _ in LineageRepository(database).nodes()] == ["fct_ltv"]
     assert intake.config.asset("fct_roas") is None and intake.config.asset("fct_ltv") is not None
+
+
+def test_a_report_that_names_one_asset_is_on_it_and_one_naming_two_waits(intake: IntakeService) -> None:
+    named = intake.report("sofia", "stg_ad_spend has no rows for Monday").incident
+    assert named.asset == "stg-ad-spend"
+    both = intake.report("sofia", "stg_ad_spend and the Weekly CAC dashboard disagree").incident
+    assert both.asset == UNKNOWN_ASSET

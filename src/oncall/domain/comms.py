@@ -158,6 +158,19 @@ EXTRA_FIELDS: tuple[str, ...] = ("title", "impact", "eta", "doing", "workaround"
 _ONE_LINE = {"title", "eta", "reporter", "next_update"}
 
 
+def _reporter_name(reported_by: str, config: "Config") -> str:
+    """How a message greets its reporter: their name on the roster, else the address they gave.
+    A bare Slack id is no name (the reply mentions them already): "" lets a template say "there"."""
+    from oncall.domain.reporter import SLACK_USER_ID
+
+    if not reported_by:
+        return ""
+    known = config.person(reported_by)
+    if known is not None:
+        return known.name
+    return "" if SLACK_USER_ID.match(reported_by) else reported_by
+
+
 def fields_for(incident: Incident, config: Config, roles: RoleHolders, now: datetime, *,
                jira_url: str | None = None, next_update: datetime | None = None,
                extra: Mapping[str, str] | None = None, events: Sequence[TimelineEvent] = ()) -> UpdateFields:
@@ -216,7 +229,7 @@ def fields_for(incident: Incident, config: Config, roles: RoleHolders, now: date
         roles=RolesRef(tuple(p for p in map(person, roles.sme) if p), person(roles.lead), person(roles.pm)),
         jira_url=jira_url or "", workaround="", data_loss=data_loss, backfill="", wrong_from=wrong_from,
         wrong_to=wrong_to, reason=_status_reason(events, Status.DISMISSED),
-        cause=_status_reason(events, Status.IDENTIFIED), reporter=person(incident.reported_by).name
+        cause=_status_reason(events, Status.IDENTIFIED), reporter=_reporter_name(incident.reported_by, config)
         if incident.reported_by else "", drill=incident.is_drill, now=now,
     )
     values.update(typed)

@@ -105,7 +105,11 @@ class CommsService:
         if audience == "stakeholders" and slack and slack.stakeholder_channel:
             places.append(f"#{slack.stakeholder_channel.lstrip('#')}")
         if audience == "reporter" and slack and not to.get("by_email"):
-            places.append(f"{to['to']} in the incident's Slack thread")
+            from oncall.store.intake import IntakeRepository
+
+            thread = "their report's Slack thread" if IntakeRepository(self.db).slack_thread(incident_id) \
+                else "the incident's Slack thread"
+            places.append(f"{to['to']} in {thread}")
         if to.get("email_to"):
             count = len(to["email_to"])
             places.append(f"email to {to['email_to'][0]}" if count == 1 else f"email to {count} addresses")

@@ -206,7 +206,7 @@ class IntakeService:
             raise RuleViolation("say what looks wrong (the report is empty)")
         if not clean_line(reporter).strip():
             raise RuleViolation("say who reports it (--from: a roster id, a Slack user id or an email address)")
-        asset_id = self._report_asset(asset)
+        asset_id = self._report_asset(asset, text)
         now = self.clock.now()
         with self.db.write():
             if key:
@@ -256,10 +256,13 @@ class IntakeService:
                                 "is dismissed")
         return self.incident_service.change_status(incident_id, Status.DISMISSED, reason)
 
-    def _report_asset(self, asset: str) -> str:
+    def _report_asset(self, asset: str, text: str) -> str:
+        """The asset named; else the one the text names (one clear match); else `(unknown)`."""
+        from oncall.intake.slack_reports import guess_asset
+
         asset = clean_line(asset).strip()
         if not asset:
-            return UNKNOWN_ASSET
+            return guess_asset(text, self.config.assets) or UNKNOWN_ASSET
         if self.config.assets and not self.config.asset(asset):
             known = ", ".join(a.id for a in self.config.assets)
             raise RuleViolation(f"unknown asset {asset!r}; known assets: {known} (or leave it out for the IC to choose)")

@@ -6,7 +6,8 @@ ended without an answer (`entry.uncertain`), a create is preceded by a look-up: 
 by its label, a comment by its marker, a Slack message by its metadata.
 
 A `Job` brings what the entry needs, read in bulk by the pass (`jobs.py`); the database is
-touched here only around creating an incident's issue or parent message, and to refresh it.
+touched here only around creating an incident's issue or parent message, to refresh it, and to
+find the Slack message a report was made in (its reporter is answered in that message's thread).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Callable
 from oncall.domain.incident import EventKind, Incident
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
+from oncall.store.intake import IntakeRepository
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.store.roles import RoleRepository
 from oncall.sync import assignee, drill_messages, messages
@@ -266,12 +268,16 @@ class SlackDelivery(Delivery):
         assert config.slack is not None
         self.slack = config.slack
         self.linked_thread = linked_thread  # the thread the incident's Jira issue links to (`thread_link.py`)
+        self.intake = IntakeRepository(database)
 
     def _deliver(self, job: Job) -> str:
         """A drill goes only to the drill channel (`[drills] slack_channel`; nowhere without one):
         its parent and every reply a real incident would get, stakeholder updates as replies in
         its thread, people named and never mentioned, nothing broadcast."""
         if not job.incident.is_drill:
+            report = self.report_thread(job)
+            if report is not None:
+                return self._answer_in_report_thread(job, report)
             return self._deliver_in_thread(job)
         if not self.config.drills.slack_channel:
             return drill_messages.NO_CHANNEL_NOTE
@@ -302,6 +308,38 @@ class SlackDelivery(Delivery):
                                                     messages.reply_metadata(label, event.id or 0),
                                                     self.slack.broadcasts(job.severity) and not drill)
                 self._record(job, step, found)
+        return ""
+
+    def report_thread(self, job: Job) -> tuple[str, str] | None:
+        """The Slack message (channel, ts) a report was made in, for an answer to its reporter;
+        None for any other update, or an item not reported in Slack."""
+        event, incident = job.event, job.incident
+        if incident.id is None or messages.update_audience(event) != "reporter" or event.data.get("by_email"):
+            return None
+        return self.intake.slack_thread(incident.id)
+
+    def _answer_in_report_thread(self, job: Job, report: tuple[str, str]) -> str:
+        """A reporter's answer as a reply in their report's thread, mentioning them: it needs no
+        incident message of its own (a triage item may have none yet). After a lost answer the
+        reply is looked for in that thread (by its metadata) before it is posted again. A thread
+        Slack will not take (the report deleted) sends the answer to the incident's thread instead."""
+        event = job.event
+        if "reply" in job.done_steps:
+            return ""
+        channel, ts = report
+        label = job.remote.label
+        marker = messages.event_marker(label, event.id or 0)
+        try:
+            found = self.adapter.find_reply(channel, ts, marker) if job.entry.uncertain else None
+            if found is None:
+                found = self.adapter.post_reply(channel, ts, self.reply_text(job),
+                                                messages.reply_metadata(label, event.id or 0), False)
+        except Permanent as error:
+            if error.whole_target:
+                raise
+            note = f"the report's thread would not take the answer ({error.message}): sent in the incident's thread"
+            return self._deliver_in_thread(job) or note
+        self._record(job, "reply", found)
         return ""
 
     def reply_text(self, job: Job) -> str:

@@ -44,6 +44,8 @@ KIND_LABEL = {
     EventKind.POSTMORTEM: "Post-mortem",
     EventKind.ACTION_ITEM: "Action item",
     EventKind.ROOT_CAUSE: "Root cause",
+    EventKind.INTAKE: "Signal",
+    EventKind.ASSET_CHANGED: "Asset",
 }
 
 # Runbook work the team sees in Jira: attaching, finishing (with its summary), and evidence the IC
@@ -471,6 +473,7 @@ def email_steps(event: TimelineEvent, drill: bool = False) -> list[str]:
 
 _EMAIL_MOMENTS = {"initial": "incident notice", "update": "update", "resolved": "resolved",
                   "acknowledged": "we are looking into your report", "dismissed": "about your report",
+                  "declared": "your report is an incident now",
                   "fixed": "your report: fixed"}
 
 

@@ -1,4 +1,5 @@
-"""Pulling incidents back from Jira, so a team with many laptops shares one queue.
+"""Pulling from the outside: incidents back from Jira, so a team with many laptops shares one
+queue, and reports people make in the Slack incident channel.
 
 Issues with the `data-incident` label updated since the last pull are read. One this database
 does not know becomes a local incident (linked to the issue, so it is never created twice); for
@@ -11,6 +12,13 @@ Action items' issues (label `data-incident-action`) are read the same way: a sta
 assignee someone changed in Jira since the sync last saw the issue is applied to the item
 (`PostmortemService`, marked as coming from Jira so it is not sent back), unless a change of the
 item made here is still on its way out.
+
+Reports in Slack (`pull_slack_reports`, docs/slack-reports.md): the incident channel's recent
+messages are read; a person's message someone reacted to with the report emoji, or that starts
+with the report prefix, becomes a triage item (`IntakeService.report`, one per message), its
+author answered in its thread by the delivery. A team's laptops all read the channel, so the
+first to see a report claims it with this app's reaction (`already_reacted` tells the others it
+is taken); the item reaches their queues through Jira.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -31,13 +40,17 @@ from oncall.domain.incident import TITLE_MAX, DetectionSource, EventKind, Incide
 from oncall.domain.rules import RuleViolation, check_transition
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
+from oncall.intake import slack_reports
 from oncall.store.db import Database
 from oncall.store.incidents import IncidentRepository
+from oncall.store.intake import SyncState
 from oncall.store.outbox import TARGETS, OutboxStore
 from oncall.store.remote_ids import RemoteIds
 from oncall.store.timeline import TimelineRepository
+from oncall.sync.errors import Permanent
 from oncall.sync.jira_adapter import JiraAdapter, JiraIssue
 from oncall.sync.messages import ACTION_ITEM_LABEL, DATA_INCIDENT_LABEL
+from oncall.sync.slack_adapter import SlackAdapter
 from oncall.workspace.config import Config
 from oncall.workspace.sync_config import JiraConfig
 
@@ -346,3 +359,139 @@ def _item_going_out(database: Database, item_id: int) -> bool:
         "AND t.kind = :kind AND json_extract(t.data, '$.item') = :item "
         "AND coalesce(d.state, 'pending') IN ('pending', 'failed') LIMIT 1",
         {"item": item_id, "kind": EventKind.ACTION_ITEM.value}).fetchone() is not None
+
+
+# -- reports in Slack ----------------------------------------------------------------------------
+
+# Reactions land on older messages: every pull reads the last day of the channel. After a gap
+# (the laptop was off), prefix reports are read from where the last pull stopped, up to 3 days back.
+REPORT_WINDOW_SECONDS = 24 * 3600
+REPORT_CATCH_UP_SECONDS = 3 * 24 * 3600
+CLOCK_SKEW_SECONDS = 300.0
+CLAIM_EMOJI = "eyes"  # this app's reaction on a report it took: 👀, and the other laptops leave it
+READ_TO = "slack_reports_read_to"  # sync_state: the newest message ts the last pull read
+CLAIMS = "slack_report_claims"  # sync_state: JSON {ts: when} of claims whose item is not made yet
+REFUSED = "slack_reports_refused"  # sync_state: JSON {ts: why} of reports that cannot become items
+
+
+@dataclass
+class ReportPull:
+    read: int = 0  # messages read
+    opened: list[int] = field(default_factory=list)  # incident ids of new triage items
+    refused: list[str] = field(default_factory=list)  # "ts: why", for reports that made no item
+    notice: str = ""  # what stops nothing but a person should know (a claim Slack refused)
+
+
+def pull_slack_reports(database: Database, config: Config, slack: SlackAdapter, now: float,
+                       root: Path | None = None) -> ReportPull:
+    """Read the incident channel and open a triage item for each new report in it. A Slack error
+    stops this pull (raised, for the worker to note), never the deliveries; what was opened stays."""
+    from oncall.service.intake import IntakeService  # the services import much; the pull needs them rarely
+    from oncall.store.lineage import with_lineage
+
+    assert config.slack is not None
+    settings, state = config.slack, SyncState(database)
+    me = slack.identity()
+    channel = slack.channel_id()
+    read_to = _seconds(state.get(READ_TO))
+    window = now - REPORT_WINDOW_SECONDS
+    oldest = window if read_to is None else max(now - REPORT_CATCH_UP_SECONDS, min(read_to, window))
+    messages = slack.history(channel, oldest, "reading the incident channel for reports")
+    result = ReportPull(read=len(messages))
+    claims = _recent(state, CLAIMS, now)
+    refused = _recent(state, REFUSED, now)
+    config = with_lineage(config, database)  # dbt's models and dashboards are assets a report may name
+    intake = IntakeService(database, config, FrozenClock(_moment(now)), root=root)
+    for message in reversed(messages):  # oldest first: items are numbered as the reports came
+        found = slack_reports.report_in(message, emoji=settings.report_emoji, prefix=settings.report_prefix,
+                                        bot_user=me.user_id)
+        if found is None or found.ts in refused:
+            continue
+        key = slack_reports.report_key(channel, found.ts)
+        if intake.items.latest(key) is not None:
+            continue  # made into an item here already
+        claimed = slack_reports.reacted_by(message, CLAIM_EMOJI, me.user_id)
+        if claimed and found.ts not in claims:
+            continue  # a teammate's oncall took it; it reaches this queue through Jira
+        if not claimed:  # (claimed and in `claims`: this laptop's claim, its item not made yet)
+            claims[found.ts] = repr(now)
+            state.put(CLAIMS, json.dumps(claims))  # before the reaction: a lost answer is ours next time
+            try:
+                answer = slack.react(channel, found.ts, CLAIM_EMOJI)
+            except Permanent as error:  # no reactions:write, too many reactions: taken without a claim
+                answer, result.notice = "", f"reports are taken without claiming them ({error.message})"
+            if answer:  # already_reacted: a teammate's laptop was quicker; message_not_found: deleted
+                claims.pop(found.ts, None)
+                state.put(CLAIMS, json.dumps(claims))
+                continue
+        link = slack_reports.message_link(me.url, channel, found.ts) if me.url else ""
+        try:
+            result.opened.append(_open_report(database, config, intake, channel, found, key, link))
+        except sqlite3.OperationalError:
+            raise  # the database is busy: the claim stays, and the next pull makes the item
+        except (RuleViolation, ValueError) as error:  # an author id oncall cannot take as a reporter, say
+            log.warning("slack report %s not taken: %s", found.ts, error)
+            refused[found.ts] = str(error)[:300]
+            result.refused.append(f"{found.ts}: {error}")
+            state.put(REFUSED, json.dumps(refused))
+        claims.pop(found.ts, None)
+        state.put(CLAIMS, json.dumps(claims))
+    # Read up to the newest message, or (a quiet channel) to a few minutes ago: Slack's clock and
+    # this laptop's may differ by that much, and after a long gap the next pull starts from here.
+    newest = max([_seconds(str(m.get("ts"))) or 0.0 for m in messages] + [now - CLOCK_SKEW_SECONDS])
+    if newest > (read_to or 0.0):
+        state.put(READ_TO, f"{newest:.6f}")
+    return result
+
+
+def _open_report(database: Database, config: Config, intake, channel: str, found: "slack_reports.SlackReport",
+                 key: str, link: str) -> int:
+    """The triage item for one report, with a note of who reported and flagged it, in one transaction.
+    The reporter is the roster person with the author's Slack id, else the Slack id itself."""
+    person = next((p for p in config.people if p.slack_id and p.slack_id == found.reporter), None)
+    asset = slack_reports.guess_asset(found.text, config.assets)
+    with database.write():
+        reported = intake.report(person.id if person else found.reporter, found.text, asset, link=link, key=key,
+                                 slack_thread=(channel, found.ts))
+        incident = reported.incident
+        assert incident.id is not None
+        if reported.created:
+            assert config.slack is not None
+            text = f"reported in Slack by {_slack_person(config, found.reporter)}"
+            if found.how == "prefix":
+                text += f' (a message starting with "{config.slack.report_prefix}")'
+            others = [user for user in found.flagged_by if user != found.reporter]
+            if found.flagged_by:
+                text += f"; flagged with :{config.slack.report_emoji}: by " + (
+                    ", ".join(_slack_person(config, user) for user in others) if others else "the reporter")
+            if not asset:
+                text += "; no asset named: the IC chooses"
+            TimelineRepository(database).append(TimelineEvent(
+                incident_id=incident.id, at=intake.clock.now(), actor=intake.actor, kind=EventKind.INTAKE,
+                text=text, data={"intake": "slack-report", "how": found.how, "reporter_slack_id": found.reporter,
+                                 "flagged_by": list(found.flagged_by), "asset_guessed": asset, "link": link}))
+    return incident.id
+
+
+def _slack_person(config: Config, slack_id: str) -> str:
+    person = next((p for p in config.people if p.slack_id and p.slack_id == slack_id), None)
+    return f"{person.name} ({slack_id})" if person else slack_id
+
+
+def _seconds(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _recent(state: SyncState, name: str, now: float) -> dict[str, str]:
+    """A JSON {ts: value} kept in sync_state, without the messages older than the pull reads."""
+    try:
+        found = json.loads(state.get(name) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    oldest = now - REPORT_WINDOW_SECONDS - REPORT_CATCH_UP_SECONDS
+    return {str(ts): str(value) for ts, value in found.items() if (_seconds(str(ts)) or 0.0) >= oldest}

@@ -4,6 +4,10 @@ The client has no retry handlers (this application's policy owns retries) and it
 chosen here, honouring NO_PROXY, because slack-sdk reads HTTP(S)_PROXY but ignores NO_PROXY.
 Messages carry metadata naming the incident (and the event), so a post whose answer was lost
 can be found in the channel's history instead of being posted twice.
+
+It also reads the incident channel for reports (`pull.py`), claims a report with a reaction, and
+keeps the pinned known-issues list (`known_issues_pin.py`): answers such as `already_pinned`,
+`already_reacted` and `message_not_found` are facts for those callers, not failures.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import http.client
 import threading
 import urllib.request
-from typing import Callable, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -32,7 +37,8 @@ _FIXES = {
     "account_inactive": f"the token's account is deactivated: make a new token and set {SLACK_TOKEN_ENV}",
     "token_revoked": f"the token was revoked: make a new one and set {SLACK_TOKEN_ENV}",
     "token_expired": f"the token expired: make a new one and set {SLACK_TOKEN_ENV}",
-    "missing_scope": "the Slack app lacks a scope it needs (chat:write, channels:history, channels:read)",
+    "missing_scope": "the Slack app lacks a scope it needs (chat:write, channels:history, channels:read; for reports "
+                     "and the known-issues list also reactions:write, pins:read, pins:write)",
     "channel_not_found": "no such channel: check [slack] channel in oncall.toml (and invite the bot to it)",
     "not_in_channel": "the bot is not in the channel: invite it with /invite @your-bot",
     "is_archived": "the channel is archived: pick another [slack] channel in oncall.toml",
@@ -48,6 +54,15 @@ def proxy_for(url: str) -> str | None:
     return urllib.request.getproxies().get(parts.scheme)
 
 
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Who the token is (`auth.test`): this app's user and bot, and the workspace's address."""
+
+    user_id: str
+    bot_id: str
+    url: str  # https://acme.slack.com/
+
+
 class SlackAdapter:
     def __init__(self, config: SlackConfig, token: Secret, gate: RateGate) -> None:
         self.config = config
@@ -59,6 +74,7 @@ class SlackAdapter:
         # Set after construction: given None, WebClient falls back to HTTP(S)_PROXY from the environment.
         self.client.proxy = proxy_for(config.api_url)
         self._channel_ids: dict[str, str] = {}  # channel name (or id) -> id, looked up once
+        self._identity: SlackIdentity | None = None
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[], T], what: str = "", tries: int = MAX_REFUSALS_PER_CALL) -> T:
@@ -76,6 +92,10 @@ class SlackAdapter:
             return None
         status, data = error.response.status_code, error.response.data
         code = str(data.get("error", "")) if isinstance(data, dict) else ""
+        needed = str(data.get("needed") or "") if isinstance(data, dict) else ""
+        if code == "missing_scope" and needed:
+            return Permanent(f"Slack said missing_scope{where}: the Slack app lacks the scope {needed} (add it to the "
+                             "app's bot token scopes and reinstall the app)", whole_target=True)
         if code in _FIXES:
             return Permanent(f"Slack said {code}{where}: {_FIXES[code]}", whole_target=code in _WHOLE_TARGET)
         if status >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
@@ -103,6 +123,20 @@ class SlackAdapter:
             raise Permanent(f"[drills] slack_channel is the same channel as {real[found]}: drills must go to a "
                             "channel of their own (set another [drills] slack_channel in oncall.toml)")
         return found
+
+    def known_issues_channel_id(self) -> str:
+        """Where the pinned known-issues list goes (`[slack] known_issues_channel`, else the incident channel)."""
+        if not self.config.known_issues_channel:
+            return self.channel_id()
+        return self._id_of(self.config.known_issues_channel_name, "[slack] known_issues_channel")
+
+    def identity(self) -> SlackIdentity:
+        """This app's user and bot ids and the workspace's address, asked once (`auth.test`)."""
+        if self._identity is None:
+            answer = self.call(lambda: self.client.auth_test(), "asking Slack who the token is")
+            self._identity = SlackIdentity(str(answer.get("user_id") or ""), str(answer.get("bot_id") or ""),
+                                           str(answer.get("url") or ""))
+        return self._identity
 
     def _id_of(self, wanted: str, key: str) -> str:
         with self._lock:
@@ -191,6 +225,68 @@ class SlackAdapter:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return None
+
+
+    # -- reading the channel, reactions and pins ----------------------------------------------
+
+    def history(self, channel: str, oldest: float, what: str = "reading the channel") -> list[dict[str, Any]]:
+        """Every top-level message (and broadcast reply) in `channel` posted after `oldest`,
+        newest first, with its reactions and reply counts, page after page."""
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.call(lambda: self.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=200, cursor=cursor,
+            ), what)
+            found += [message for message in page.get("messages", []) if isinstance(message, dict)]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return found
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One top-level message, with its metadata; None if it is not there (any more)."""
+        page = self.call(lambda: self.client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1, include_all_metadata=True,
+        ), "reading a message")
+        return next((m for m in page.get("messages", []) if isinstance(m, dict) and m.get("ts") == ts), None)
+
+    def react(self, channel: str, ts: str, name: str) -> str:
+        """Add this app's reaction `name` to a message: "" when added, else `already_reacted` (it
+        was there) or `message_not_found` (the message is gone)."""
+        answer = self.call(lambda: _answer_or_code(lambda: self.client.reactions_add(
+            channel=channel, timestamp=ts, name=name), {"already_reacted", "message_not_found"}),
+            "reacting to a report")
+        return answer if isinstance(answer, str) else ""
+
+    def update_message(self, channel: str, ts: str, text: str, what: str) -> bool:
+        """Edit one of this app's messages; False if it is gone (deleted, or not editable by this app)."""
+        answer = self.call(lambda: _answer_or_code(lambda: self.client.chat_update(
+            channel=channel, ts=ts, text=text), {"message_not_found", "cant_update_message"}), what)
+        return not isinstance(answer, str)
+
+    def pin(self, channel: str, ts: str) -> bool:
+        """Pin a message (pinned already is fine); False if the message is gone."""
+        answer = self.call(lambda: _answer_or_code(lambda: self.client.pins_add(
+            channel=channel, timestamp=ts), {"already_pinned", "message_not_found"}), "pinning the known-issues list")
+        return answer != "message_not_found"
+
+    def pinned_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages pinned in `channel` (`pins.list`), as it gives them."""
+        answer = self.call(lambda: self.client.pins_list(channel=channel), "reading the channel's pinned messages")
+        return [item["message"] for item in answer.get("items", [])
+                if isinstance(item, dict) and item.get("type") == "message" and isinstance(item.get("message"), dict)]
+
+
+def _answer_or_code(action: Callable[[], T], codes: set[str]) -> T | str:
+    """The answer, or the error code when Slack refused with one of `codes` (facts, not failures)."""
+    try:
+        return action()
+    except SlackApiError as error:
+        data = error.response.data
+        code = str(data.get("error", "")) if isinstance(data, dict) else ""
+        if code in codes:
+            return code
+        raise
 
 
 def _refused_for(error: Exception) -> float | None:

@@ -93,6 +93,10 @@ def read_snapshot(database: Database, config: Config) -> SyncSnapshot:
             notices.append(refused)
         if target == "jira" and (unlinked := ids.state("jira_action_links_refused")):
             notices.append(f"action items are not linked to their incident's issue: {unlinked}")
+        if target == "slack" and (reports := ids.state("slack_reports_problem")):
+            notices.append(f"reports in the channel are not read: {reports}")
+        if target == "slack" and (pinned := ids.state("slack_known_issues_problem")):
+            notices.append(f"the pinned known-issues list is not kept current: {pinned}")
         notice = "; ".join(notices)
         targets.append(TargetSnapshot(target, counts.pending, counts.failed, problem, store.first_error(target),
                                       notice))

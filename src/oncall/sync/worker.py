@@ -6,6 +6,11 @@ incident go one after another. A failed try is retried with backoff (`retry.py`)
 retry can fix marks the entry failed, and if it concerns the whole system (credentials,
 project, channel) the worker stops sending to it until a person asks for a retry.
 
+Each pass also reads what comes in (teammates' incidents from Jira every minute, reports in the
+Slack incident channel every half minute: `pull.py`) before it delivers, so a report's
+acknowledgement goes out in the pass that found it, and after delivering keeps the pinned
+known-issues list current (`known_issues_pin.py`). Neither ever holds the deliveries back.
+
     worker = SyncWorker.for_workspace(workspace)   # offline when neither [jira] nor [slack]
     worker.drain()                                  # `oncall sync`
     worker.watch(stop_event)                        # `oncall sync --watch`, or a console worker thread
@@ -23,14 +28,16 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from oncall.store.db import Database, open_database
+from oncall.store.intake import SyncState
 from oncall.store.outbox import OutboxStore, configured_targets
 from oncall.store.remote_ids import RemoteIds, RemoteIncident
 from oncall.sync.deliver import Delivery, EmailDelivery, JiraDelivery, SlackDelivery
 from oncall.sync.email_adapter import EmailAdapter
 from oncall.sync.errors import Permanent, SyncError
 from oncall.sync.jira_adapter import JiraAdapter
+from oncall.sync.known_issues_pin import KnownIssuesPin
 from oncall.sync.pipeline import DeliveryPass
-from oncall.sync.pull import PullReport, pull_from_jira
+from oncall.sync.pull import PullReport, ReportPull, pull_from_jira, pull_slack_reports
 from oncall.sync.retry import BackoffPolicy, RateGate, SystemTimer, Timer
 from oncall.sync.slack_adapter import SlackAdapter
 from oncall.sync.thread_link import ThreadLinker, linked_thread
@@ -40,6 +47,8 @@ from oncall.workspace.secrets import MissingSecret, jira_token, slack_token, smt
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 PULL_EVERY_SECONDS = 60.0
+REPORTS_EVERY_SECONDS = 30.0  # how often the Slack incident channel is read for reports
+REPORTS_PROBLEM = "slack_reports_problem"  # sync_state: why reports were last not read ('' when they were)
 
 
 @dataclass
@@ -61,6 +70,7 @@ class TargetReport:
 class SyncReport:
     targets: dict[str, TargetReport] = field(default_factory=dict)
     pulled: PullReport | None = None
+    reports: ReportPull | None = None  # reports read from the Slack incident channel, when it was read
     pending: int = 0
     failed: int = 0
 
@@ -77,6 +87,11 @@ class SyncReport:
             out.append(f"jira pull: {self.pulled.created} new, {self.pulled.updated} updated"
                        + (f", {len(self.pulled.skipped)} not imported" if self.pulled.skipped else ""))
             out += [f"  not imported: {line}" for line in self.pulled.skipped]
+        if self.reports and (self.reports.opened or self.reports.refused):
+            out.append(f"slack reports: {len(self.reports.opened)} new triage item"
+                       f"{'s' if len(self.reports.opened) != 1 else ''}"
+                       + (f", {len(self.reports.refused)} not taken" if self.reports.refused else ""))
+            out += [f"  not taken: {line}" for line in self.reports.refused]
         return out
 
 
@@ -110,9 +125,11 @@ class SyncWorker:
         timer: Timer | None = None,
         backoff: BackoffPolicy | None = None,
         problems: dict[str, str] | None = None,
+        root: Path | None = None,
     ) -> None:
         self.database_path = database_path
         self.config = config
+        self.root = root  # the workspace folder: its templates/ answer a reporter (None: the built-ins)
         self.timer = timer or SystemTimer()
         self.backoff = backoff or BackoffPolicy()
         self.adapters: dict[str, JiraAdapter | SlackAdapter | EmailAdapter] = {}
@@ -130,6 +147,9 @@ class SyncWorker:
         self._write_lock = threading.Lock()
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self._last_pull = float("-inf")
+        self._last_reports = float("-inf")
+        slack_adapter = self.adapters.get("slack")
+        self._pin = KnownIssuesPin(slack_adapter, self.timer.time) if isinstance(slack_adapter, SlackAdapter) else None
         self._linker: ThreadLinker | None = None
         self._more_links = False  # the last pass left links to add
 
@@ -156,7 +176,7 @@ class SyncWorker:
         if config.email is not None:
             adapters["email"] = EmailAdapter(config.email, smtp_password())
         return cls(database_path or workspace.database_path, config, timer=timer, problems=problems,
-                   **adapters)  # type: ignore[arg-type]
+                   root=workspace.root, **adapters)  # type: ignore[arg-type]
 
     @property
     def configured(self) -> tuple[str, ...]:
@@ -172,8 +192,10 @@ class SyncWorker:
         """Deliver everything that is due now; pull teammates' incidents from Jira when it is time."""
         report = SyncReport(targets={t: TargetReport(t) for t in self.configured})
         self._maybe_pull(report)
+        self._maybe_read_reports(report)
         DeliveryPass(self, report).run()
         self._refresh_stale_parents()
+        self._keep_known_issues()
         self._link_threads()
         self._finish_pass(report)
         return report
@@ -187,6 +209,12 @@ class SyncWorker:
             for target, part in report.targets.items():
                 total.targets[target].add(part)
             total.pulled = total.pulled or report.pulled
+            if report.reports is not None:
+                if total.reports is None:
+                    total.reports = ReportPull()
+                total.reports.read += report.reports.read
+                total.reports.opened += report.reports.opened
+                total.reports.refused += report.reports.refused
             total.pending, total.failed = report.pending, report.failed
             if self._more_links:  # the linker stopped at its bound for one pass: go on right away
                 continue
@@ -247,6 +275,52 @@ class SyncWorker:
         except Exception:  # a fault of our own in the pull must not stop our incidents going out
             log.exception("jira pull failed; it is tried again in %.0f s", PULL_EVERY_SECONDS)
             self._last_pull = now
+
+    def _slack_usable(self) -> SlackAdapter | None:
+        slack = self.adapters.get("slack")
+        if not isinstance(slack, SlackAdapter) or "slack" in self.blocked or self.stop.is_set():
+            return None
+        return slack
+
+    def _maybe_read_reports(self, report: SyncReport) -> None:
+        """Every half minute, reports in the Slack incident channel become triage items (`pull.py`).
+        A problem with it is noted (`slack_reports_problem`) and stops nothing else."""
+        slack = self._slack_usable()
+        if slack is None or self.config.slack is None or not self.config.slack.takes_reports:
+            return
+        now = self.timer.time()
+        if now - self._last_reports < REPORTS_EVERY_SECONDS:
+            return
+        self._last_reports = now
+        database = self._db()
+        try:
+            report.reports = pull_slack_reports(database, self.config, slack, now, self.root)
+            problem = report.reports.notice
+        except SyncError as error:
+            log.warning("slack reports not read: %s", error.message)
+            problem = f"reports in Slack not read: {error.message}"
+        except sqlite3.OperationalError as error:  # the database is busy: read again next pass
+            log.info("slack reports will be read again: %s", error)
+            self._last_reports = float("-inf")
+            return
+        except Exception:  # a fault of our own in reading reports must not stop our incidents going out
+            log.exception("slack reports failed; read again in %.0f s", REPORTS_EVERY_SECONDS)
+            problem = "reports in Slack not read: an error in oncall (see the log)"
+        state = SyncState(database)
+        if (state.get(REPORTS_PROBLEM) or "") != problem:
+            state.put(REPORTS_PROBLEM, problem[:500])
+
+    def _keep_known_issues(self) -> None:
+        """The pinned known-issues list, edited when it says something new (`known_issues_pin.py`)."""
+        if self._pin is None or self._slack_usable() is None or self.config.slack is None \
+                or not self.config.slack.known_issues_pin:
+            return
+        try:
+            self._pin.run(self._db(), self.config)
+        except sqlite3.OperationalError as error:
+            log.info("slack: the known-issues list waits for the database: %s", error)
+        except Exception:  # never stops the sync: the list is tried again next pass
+            log.exception("slack: the known-issues list failed")
 
     def _refresh_stale_parents(self) -> None:
         """Parents posted before the Jira issue existed get their Jira link once it does."""

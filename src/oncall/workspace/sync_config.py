@@ -6,6 +6,7 @@ the Slack channel). Values are checked when the file loads, so a typo is reporte
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,6 +16,10 @@ from oncall.domain.severity import Severity
 from oncall.domain.status import Status
 
 SLACK_API_URL = "https://slack.com/api/"
+# Slack's emoji names (custom ones too): lower-case letters, digits, `_`, `-`, `+`, `'`.
+_EMOJI_NAME = re.compile(r"^[a-z0-9_+'-]{1,100}$")
+# A channel as oncall.toml names it: `#name` or `name` (lower case, digits, `-`, `_`, `.`), or an id.
+_CHANNEL = re.compile(r"^(#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$")
 
 
 def _http_url(value: str, key: str) -> str:
@@ -107,6 +112,42 @@ class SlackConfig(BaseModel):
     broadcast_severities: list[str] = Field(default_factory=lambda: ["SEV-1"])
     timeout: float = Field(default=10.0, gt=0, le=120)
     concurrency: int = Field(default=2, ge=1, le=16)  # requests in flight at once (README: Sync speed)
+    # Reports made in the incident channel (docs/slack-reports.md): a person's message someone
+    # reacts to with this emoji, or that starts with this prefix (any case), opens a triage item.
+    # Empty turns that way of reporting off.
+    report_emoji: str = "rotating_light"
+    report_prefix: str = "data issue:"
+    # The pinned list of assets with a known issue, kept current by the sync: in this channel (an
+    # id or a name; empty: the incident channel), unless `known_issues_pin = false`.
+    known_issues_channel: str = ""
+    known_issues_pin: bool = True
+
+    @field_validator("report_emoji")
+    @classmethod
+    def _report_emoji(cls, value: str) -> str:
+        name = value.strip().strip(":").strip().lower()
+        if name and not _EMOJI_NAME.match(name):
+            raise ValueError("report_emoji must be an emoji's name as Slack writes it (rotating_light, or "
+                             ":rotating_light:), or empty to turn reports by reaction off")
+        return name
+
+    @field_validator("report_prefix")
+    @classmethod
+    def _report_prefix(cls, value: str) -> str:
+        prefix = " ".join(value.split())
+        if len(prefix) > 50 or any(ch in value for ch in "\r\n"):
+            raise ValueError("report_prefix must be one short line (at most 50 characters), or empty to turn "
+                             "reports by prefix off")
+        return prefix
+
+    @field_validator("known_issues_channel")
+    @classmethod
+    def _known_issues_channel(cls, value: str) -> str:
+        channel = value.strip()
+        if channel and not _CHANNEL.match(channel):
+            raise ValueError("known_issues_channel must be a channel's id (C0123ABCD) or name (#data-status), "
+                             "or empty for the incident channel")
+        return channel
 
     @field_validator("api_url")
     @classmethod
@@ -122,6 +163,16 @@ class SlackConfig(BaseModel):
     @property
     def channel_name(self) -> str:
         return self.channel.lstrip("#")
+
+    @property
+    def takes_reports(self) -> bool:
+        """Reports are read from the incident channel (by reaction, by prefix, or both)."""
+        return bool(self.report_emoji or self.report_prefix)
+
+    @property
+    def known_issues_channel_name(self) -> str:
+        """Where the pinned known-issues list goes: its own channel if set, else the incident channel."""
+        return (self.known_issues_channel or self.channel).lstrip("#")
 
     def broadcasts(self, severity: Severity) -> bool:
         return severity.value in self.broadcast_severities

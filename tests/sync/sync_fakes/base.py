@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FAULTS = ("429", "503", "slow", "drop", "auth")
+FAULTS = ("429", "503", "slow", "drop", "auth", "refuse")
 SLEEP_OVERSHOOT = 0.0003  # seconds a short time.sleep may run late (measured ~0.2 ms here)
 
 
@@ -29,6 +29,7 @@ class Fault:
     skip: int = 0  # let this many matching requests through first
     retry_after: int = 1
     delay: float = 1.0  # for "slow": how late the answer comes (after the work is done)
+    error: str = ""  # for "refuse": the error the service answers with (Slack: an `error` code)
 
 
 @dataclass
@@ -143,10 +144,11 @@ class FakeService:
         self.stop()
 
     def fail(self, kind: str, *, times: int = 1, match: str = "", skip: int = 0, retry_after: int = 1,
-             delay: float = 1.0) -> None:
+             delay: float = 1.0, error: str = "") -> None:
         assert kind in FAULTS, kind
+        assert kind != "refuse" or error, "a refusal names its error"
         with self.lock:
-            self.faults.extend(Fault(kind, match, skip, retry_after, delay) for _ in range(times))
+            self.faults.extend(Fault(kind, match, skip, retry_after, delay, error) for _ in range(times))
 
     def calls(self, method_path: str) -> list[Exchange]:
         """Exchanges whose "METHOD /path" contains `method_path`."""
@@ -169,6 +171,9 @@ class FakeService:
 
     def rate_limited(self, retry_after: int) -> Reply:
         return Reply(429, {"errorMessages": ["Rate limit exceeded"], "errors": {}}, {"Retry-After": str(retry_after)})
+
+    def refusal(self, error: str) -> Reply:  # pragma: no cover - each service says no its own way
+        raise NotImplementedError
 
     # -- the machinery ---------------------------------------------------------------------
 
@@ -219,6 +224,8 @@ class FakeService:
             return self.unavailable(), fault
         if fault and fault.kind == "auth":
             return self.unauthorized(), fault
+        if fault and fault.kind == "refuse":
+            return self.refusal(fault.error), fault
         wait = self._over_limit()
         if wait is not None:
             return self.rate_limited(wait), None

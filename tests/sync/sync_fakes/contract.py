@@ -26,6 +26,10 @@ SLACK_NEWER_PARAMS = {"metadata", "include_all_metadata"}
 # Cursor paging's `response_metadata`, which slack-sdk follows, is missing from the description of
 # conversations.history and .replies (real Slack sends it).
 SLACK_UNDECLARED_ANSWER_FIELDS = {"response_metadata"}
+# Message metadata (2022) on a message object, which the 2020 description of a message cannot know.
+SLACK_NEWER_MESSAGE_FIELDS = frozenset({"metadata"})
+# Answers whose messages are described by `objs_message` (each is checked, with its reactions).
+SLACK_MESSAGE_LISTS = {"/api/conversations.history": "messages", "/api/pins.list": "items"}
 # Jira: parameters the client library adds that the v3 description spells differently or omits.
 JIRA_CLIENT_PARAMS = {"notifyUsers"}
 
@@ -147,9 +151,30 @@ def slack_problems(exchanges: list[Exchange]) -> list[str]:
         if ex.response.get("ok"):
             problems += spec.object_problems(f"{where} answer", ex.response, responses.get("200", {}).get("schema"),
                                              frozenset(SLACK_UNDECLARED_ANSWER_FIELDS))
+            problems += _message_problems(spec, where, ex.path, ex.response)
         elif ex.status == 200:  # 429 and 5xx are transport-level; their bodies are not the method's errors
             error = spec.resolve(responses.get("default", {}).get("schema")).get("properties", {}).get("error", {})
             allowed = set(error.get("enum", [])) | {"ratelimited"}
             if error.get("enum") and ex.response.get("error") not in allowed:
                 problems.append(f"{where}: error {ex.response.get('error')!r} is not one the method documents")
+    return problems
+
+
+def _message_problems(spec: Spec, where: str, path: str, answer: dict[str, Any]) -> list[str]:
+    """Each message in a history or pins answer against `objs_message`, and its reactions against
+    `objs_reaction`: only declared fields (metadata aside), the required ones present."""
+    listed = SLACK_MESSAGE_LISTS.get(path)
+    if listed is None:
+        return []
+    message_schema = {"$ref": "#/definitions/objs_message"}
+    reaction_schema = {"$ref": "#/definitions/objs_reaction"}
+    problems: list[str] = []
+    for index, entry in enumerate(answer.get(listed) or []):
+        message = entry.get("message") if listed == "items" and isinstance(entry, dict) else entry
+        if not isinstance(message, dict):
+            continue
+        problems += spec.object_problems(f"{where} answer {listed}[{index}]", message, message_schema,
+                                         SLACK_NEWER_MESSAGE_FIELDS)
+        for reaction in message.get("reactions") or []:
+            problems += spec.object_problems(f"{where} answer {listed}[{index}].reactions", reaction, reaction_schema)
     return problems

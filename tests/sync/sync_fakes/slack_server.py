@@ -1,7 +1,13 @@
-"""A stateful Slack Web API on 127.0.0.1: channels, messages with metadata, threads, history.
+"""A stateful Slack Web API on 127.0.0.1: channels, messages with metadata, threads, history,
+people's messages and other bots' (tests post them), reactions, pins, edits and deletions.
 
 Errors are HTTP 200 with `{"ok": false, "error": ...}`, rate limits HTTP 429 with Retry-After,
-as Slack answers; the slack-sdk client POSTs (JSON or form) or GETs with a query string."""
+as Slack answers; the slack-sdk client POSTs (JSON or form) or GETs with a query string.
+
+Messages look as Slack gives them: this app's posts carry its `bot_id` and user; a person's has
+their `user` only; another integration's has its own `bot_id`; `conversations.history` lists the
+top of the channel (with broadcast replies, subtype `thread_broadcast`), newest first, with each
+message's `reactions` and reply counts, paged with a cursor."""
 
 from __future__ import annotations
 
@@ -14,6 +20,10 @@ from typing import Any, Callable
 from .base import FakeService, Reply, Request
 
 
+BOT_USER = "UBOT"  # this app's bot user (auth.test's user_id)
+BOT_ID = "B0ONCALLBOT"  # and its bot id
+
+
 @dataclass
 class FakeMessage:
     ts: str
@@ -22,6 +32,11 @@ class FakeMessage:
     thread_ts: str | None = None
     reply_broadcast: bool = False
     edits: int = 0
+    user: str = BOT_USER
+    bot_id: str | None = BOT_ID  # None: a person's message
+    subtype: str | None = None
+    reactions: dict[str, list[str]] = field(default_factory=dict)  # emoji name -> who reacted, in order
+    pinned: bool = False
 
 
 @dataclass
@@ -36,6 +51,10 @@ class FakeChannel:
 
     def parents(self) -> list[FakeMessage]:
         return [m for m in self.messages if m.thread_ts is None or m.thread_ts == m.ts]
+
+    def listed(self) -> list[FakeMessage]:
+        """What conversations.history lists: the top of the channel and replies broadcast to it."""
+        return [m for m in self.messages if m.thread_ts is None or m.thread_ts == m.ts or m.reply_broadcast]
 
     def replies(self, parent_ts: str) -> list[FakeMessage]:
         return [m for m in self.messages if m.thread_ts == parent_ts and m.ts != parent_ts]
@@ -76,6 +95,10 @@ class FakeSlack(FakeService):
     def rate_limited(self, retry_after: int) -> Reply:
         return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
 
+    def refusal(self, error: str) -> Reply:
+        """Slack says no: HTTP 200, `ok: false`, the error code (e.g. `no_permission`)."""
+        return Reply(200, {"ok": False, "error": error})
+
     # -- the API ---------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply:
@@ -95,21 +118,33 @@ class FakeSlack(FakeService):
         return channel
 
     def _message_json(self, message: FakeMessage, with_metadata: bool, channel: FakeChannel | None = None) -> dict:
-        body: dict[str, Any] = {"type": "message", "user": "UBOT", "text": message.text, "ts": message.ts}
+        body: dict[str, Any] = {"type": "message", "user": message.user, "text": message.text, "ts": message.ts}
+        if message.bot_id:
+            body["bot_id"] = message.bot_id
+        subtype = message.subtype or ("thread_broadcast" if message.reply_broadcast else None)
+        if subtype:
+            body["subtype"] = subtype
         if message.thread_ts:
             body["thread_ts"] = message.thread_ts
+        if message.reactions:
+            body["reactions"] = [{"name": name, "users": list(users), "count": len(users)}
+                                 for name, users in message.reactions.items() if users]
+        if message.pinned and channel is not None:
+            body["pinned_to"] = [channel.id]
         if channel is not None and message.thread_ts in (None, message.ts):
             replies = channel.replies(message.ts)
             if replies:
                 body["thread_ts"] = message.ts
                 body["reply_count"] = len(replies)
+                body["reply_users"] = sorted({reply.user for reply in replies})
+                body["latest_reply"] = replies[-1].ts
         if with_metadata and message.metadata:
             body["metadata"] = message.metadata
         return body
 
     def _auth_test(self, request: Request) -> Reply:
         return Reply(200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "oncall",
-                           "team_id": "T0FAKE", "user_id": "UBOT", "bot_id": "B0FAKE"})
+                           "team_id": "T0FAKE", "user_id": BOT_USER, "bot_id": BOT_ID})
 
     def _chat_postMessage(self, request: Request) -> Reply:
         channel = self._channel(request)
@@ -146,6 +181,8 @@ class FakeSlack(FakeService):
         message = channel.message(ts)
         if message is None:
             return Reply(200, {"ok": False, "error": "message_not_found"})
+        if message.bot_id != BOT_ID:  # a person's message, or another app's: not this app's to edit
+            return Reply(200, {"ok": False, "error": "cant_update_message"})
         message.text = str(request.param("text", ""))
         message.edits += 1
         return Reply(200, {"ok": True, "channel": channel.id, "ts": ts, "text": message.text,
@@ -162,12 +199,20 @@ class FakeSlack(FakeService):
         channel = self._channel(request)
         if isinstance(channel, Reply):
             return channel
+        inclusive = str(request.param("inclusive", "")).lower() in ("1", "true")
         oldest = float(request.param("oldest", 0) or 0)
+        latest = float(request.param("latest", 0) or 0) or float("inf")
         metadata = str(request.param("include_all_metadata", "")).lower() in ("1", "true")
-        newest_first = [m for m in reversed(channel.parents()) if float(m.ts) > oldest]
+
+        def within(message: FakeMessage) -> bool:
+            ts = float(message.ts)
+            return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+        newest_first = [m for m in reversed(channel.listed()) if within(m)]
         page, paging = self._page(newest_first, request)
         return Reply(200, {"ok": True, "messages": [self._message_json(m, metadata, channel) for m in page],
-                           "pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0, **paging})
+                           "pin_count": sum(m.pinned for m in channel.messages), "channel_actions_ts": None,
+                           "channel_actions_count": 0, **paging})
 
     def _conversations_replies(self, request: Request) -> Reply:
         channel = self._channel(request)
@@ -180,6 +225,47 @@ class FakeSlack(FakeService):
         metadata = str(request.param("include_all_metadata", "")).lower() in ("1", "true")
         page, paging = self._page([parent, *channel.replies(ts)], request)
         return Reply(200, {"ok": True, "messages": [self._message_json(m, metadata, channel) for m in page], **paging})
+
+    def _message_of(self, request: Request, ts_param: str) -> tuple[FakeChannel, FakeMessage] | Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        message = channel.message(str(request.param(ts_param, "")))
+        if message is None:
+            return Reply(200, {"ok": False, "error": "message_not_found"})
+        return channel, message
+
+    def _reactions_add(self, request: Request) -> Reply:
+        found = self._message_of(request, "timestamp")
+        if isinstance(found, Reply):
+            return found
+        _, message = found
+        users = message.reactions.setdefault(str(request.param("name", "")), [])
+        if BOT_USER in users:
+            return Reply(200, {"ok": False, "error": "already_reacted"})
+        users.append(BOT_USER)
+        return Reply(200, {"ok": True})
+
+    def _pins_add(self, request: Request) -> Reply:
+        found = self._message_of(request, "timestamp")
+        if isinstance(found, Reply):
+            return found
+        _, message = found
+        if message.pinned:
+            return Reply(200, {"ok": False, "error": "already_pinned"})
+        message.pinned = True
+        return Reply(200, {"ok": True})
+
+    def _pins_list(self, request: Request) -> Reply:
+        channel = self._channel(request)
+        if isinstance(channel, Reply):
+            return channel
+        # Newest pin first, as Slack lists them; the message without its metadata (pins.list does
+        # not promise it), so the caller reads the message itself to know what it is.
+        items = [{"type": "message", "channel": channel.id, "created": int(float(m.ts)), "created_by": BOT_USER,
+                  "message": self._message_json(m, with_metadata=False, channel=channel)}
+                 for m in reversed(channel.messages) if m.pinned]
+        return Reply(200, {"ok": True, "items": items})
 
     def _conversations_info(self, request: Request) -> Reply:
         wanted = str(request.param("channel", ""))
@@ -211,6 +297,45 @@ class FakeSlack(FakeService):
     def parents_in(self, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
         with self.lock:
             return list(self.channels[channel_id].parents())
+
+    def post_as_person(self, user: str, text: str, channel_id: str = "C0INCIDENTS", *, thread_ts: str | None = None,
+                       subtype: str | None = None, broadcast: bool = False) -> FakeMessage:
+        """A message a person wrote (no bot id), now; in a thread with `thread_ts`."""
+        return self._add(FakeMessage(ts=self._next_ts(), text=text, thread_ts=thread_ts, reply_broadcast=broadcast,
+                                     user=user, bot_id=None, subtype=subtype), channel_id)
+
+    def post_as_other_bot(self, text: str, channel_id: str = "C0INCIDENTS", *, bot_id: str = "B0ALERTSBOT",
+                          user: str = "U0ALERTBOT") -> FakeMessage:
+        """A message another integration posted (its own bot id and user)."""
+        return self._add(FakeMessage(ts=self._next_ts(), text=text, user=user, bot_id=bot_id), channel_id)
+
+    def _add(self, message: FakeMessage, channel_id: str) -> FakeMessage:
+        with self.lock:
+            self.channels[channel_id].messages.append(message)
+            return message
+
+    def react(self, ts: str, name: str, user: str, channel_id: str = "C0INCIDENTS") -> None:
+        """`user` reacts to the message with `name` (as a person does, in Slack's own client)."""
+        with self.lock:
+            message = self.channels[channel_id].message(ts)
+            assert message is not None, ts
+            users = message.reactions.setdefault(name, [])
+            if user not in users:
+                users.append(user)
+
+    def delete_message(self, ts: str, channel_id: str = "C0INCIDENTS") -> None:
+        """Someone deleted the message (its pin goes with it)."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            channel.messages = [m for m in channel.messages if m.ts != ts]
+
+    def pinned_in(self, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
+        with self.lock:
+            return [m for m in self.channels[channel_id].messages if m.pinned]
+
+    def message_at(self, ts: str, channel_id: str = "C0INCIDENTS") -> FakeMessage | None:
+        with self.lock:
+            return self.channels[channel_id].message(ts)
 
     def replies_to(self, parent_ts: str, channel_id: str = "C0INCIDENTS") -> list[FakeMessage]:
         with self.lock:
