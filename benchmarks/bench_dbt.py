@@ -4,8 +4,10 @@ Writes a synthetic but dbt-1.11-shaped `manifest.json` (5,000 nodes: models, see
 their tests, with SQL, columns and 600 macros, as real manifests carry), `run_results.json` (a
 result for every node: mostly passing, some failing, erroring and skipped) and `sources.json`
 (300 sources, some stale, a few missing) to a temporary folder, the same bytes every time. Then
-times `read_dbt` (signals and lineage), median of several runs after one warm-up. Bar: under 2 s.
-Exits 1 when it is missed.
+times `read_dbt` (signals and lineage), median of several runs after one warm-up; then the whole
+`oncall ingest dbt` (a fresh process: reading, the lineage stored and merged, every signal absorbed
+into a fresh copy of the demo workspace's database), the first time and again on the same files.
+Bar: under 2 s for the whole ingest. Exits 1 when it is missed.
 
 Run: `.venv/bin/python benchmarks/bench_dbt.py [--nodes N] [--runs N] [--keep DIR]`.
 """
@@ -196,12 +198,37 @@ def main() -> int:
             started = time.perf_counter()
             read_dbt(folder)
             timings.append(time.perf_counter() - started)
+        whole = ingest_times(folder, Path(scratch))
     median = statistics.median(timings)
     firing = sum(signal.firing for signal in run.signals)
     print(f"{args.nodes:,} manifest nodes ({size / 1e6:.1f} MB of artifacts): {len(run.signals):,} signals "
           f"({firing} firing), {len(run.nodes):,} lineage nodes; bar {BAR_S:.1f} s")
-    print(f"  read_dbt: median {median:.2f} s, slowest {max(timings):.2f} s{'' if median < BAR_S else '  MISSED'}")
-    return 0 if median < BAR_S else 1
+    print(f"  read_dbt: median {median:.2f} s, slowest {max(timings):.2f} s")
+    met = all(seconds < BAR_S for seconds in whole)
+    print(f"  oncall ingest dbt, whole command: first {whole[0]:.2f} s, again on the same files {whole[1]:.2f} s"
+          f"{'' if met else '  MISSED'}")
+    return 0 if met else 1
+
+
+def ingest_times(target: Path, scratch: Path) -> list[float]:
+    """The real command in its own process, twice, on a copy of the demo workspace's config."""
+    import os
+    import subprocess
+
+    from oncall.demo.install import copy_demo_config
+
+    workspace = scratch / "workspace"
+    copy_demo_config(workspace)
+    env = {**os.environ, "ONCALL_DATA_DIR": str(scratch / "data")}
+    command = [sys.executable, "-m", "oncall", "--workspace", str(workspace)]
+    subprocess.run(command + ["list"], env=env, check=True, capture_output=True)  # the database made
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(command + ["ingest", "dbt", "--target-dir", str(target)], env=env, check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 if __name__ == "__main__":

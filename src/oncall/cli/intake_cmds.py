@@ -12,6 +12,9 @@ from oncall.cli.context import EXIT_REFUSED, CommandError, clock, print_json, re
 from oncall.domain.rules import RuleViolation
 
 
+SHOWN_OPENED = 10  # items named after an ingest; the rest are counted (`--json` lists every id)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="report data that looks wrong: opens a triage item and "
                                                 "acknowledges the reporter")
@@ -187,8 +190,10 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
             f"{len(absorbed.recovered)} recovered", f"{absorbed.unchanged} unchanged"]
     print(f"dbt {run.dbt_version or '(version unknown)'}: {len(run.signals)} results read; " + ", ".join(said)
           + (f"; lineage of {nodes} nodes" if run.nodes else ""))
-    for incident_id in absorbed.opened:
+    for incident_id in absorbed.opened[:SHOWN_OPENED]:
         print(f"  opened INC-{incident_id}")
+    if len(absorbed.opened) > SHOWN_OPENED:
+        print(f"  … and {len(absorbed.opened) - SHOWN_OPENED} more (oncall list --status triage)")
     return 0
 
 
