@@ -26,9 +26,9 @@ def test_a_file_opens_then_repeats_then_recovers(oncall) -> None:
     repeat = oncall("alert", FIXTURES / "alertmanager_firing.json")
     assert repeat.out == "updated INC-1 (repeat): ProbeFailure: BlackBox Probe Failure: https://server.example.org\n"
     recovered = oncall("alert", FIXTURES / "alertmanager_resolved.json")
-    assert recovered.out.startswith("recovered INC-1: the alert resolved; the item stays triage")
+    assert recovered.out.startswith("recovered INC-1: the alert resolved; it stays triage until its IC decides")
     again = oncall("alert", FIXTURES / "alertmanager_resolved.json")
-    assert again.out == "1 alert changed nothing (already recorded)\n"
+    assert again.out == "1 alert changed nothing (already heard, or a resolve for an alert with no open item)\n"
     shown = oncall("show", "1", "--json").json()
     assert shown["incident"]["status"] == "triage" and shown["incident"]["source"] == "alert"
     assert any("recovered" in event["text"] for event in shown["timeline"])

@@ -28,7 +28,9 @@ def test_report_refuses_bad_input_saying_what(oncall) -> None:
     asset = oncall("report", "--from", "sofia", "--asset", "nope", "numbers")
     assert asset.code == 2 and "unknown asset 'nope'" in asset.err and "leave --asset out" in asset.err
     empty = oncall("report", "--from", "sofia", " ")
-    assert empty.code == 1 and "empty" in empty.err
+    assert empty.code == 2 and "empty" in empty.err
+    nobody_at_all = oncall("report", "--from", "", "numbers")
+    assert nobody_at_all.code == 2 and "--from" in nobody_at_all.err
     assert oncall("list", "--json").json()["total"] == 0  # nothing was opened
 
 
@@ -47,6 +49,8 @@ def test_triage_dismiss_needs_a_reason_and_tells_the_reporter(oncall) -> None:
     oncall("report", "--from", "sofia", "signups doubled")
     missing = oncall("triage", "dismiss", "1")
     assert missing.code == 2 and "--reason" in missing.err
+    blank = oncall("triage", "dismiss", "1", "--reason", " ")
+    assert blank.code == 2 and "--reason" in blank.err
     dismissed = oncall("triage", "dismiss", "1", "--reason", "a real campaign")
     assert dismissed.code == 0 and dismissed.out.strip() == "INC-1 is dismissed; sofia is told why"
     sent = [e for e in oncall("show", "1", "--json").json()["timeline"] if e["kind"] == "update_sent"]
@@ -85,6 +89,37 @@ def test_lineage_shows_upstream_downstream_and_open_incidents(oncall) -> None:
 def test_lineage_of_an_unknown_asset_is_bad_input(oncall) -> None:
     result = oncall("lineage", "nope")
     assert result.code == 2 and "unknown asset 'nope'" in result.err
+    oncall("report", "--from", "sofia", "numbers odd")
+    waiting = oncall("lineage", "INC-1")
+    assert waiting.code == 2 and "INC-1 has no asset yet" in waiting.err and "oncall asset 1" in waiting.err
+
+
+def test_a_long_one_line_report_is_kept_whole(oncall) -> None:
+    text = "The weekly CAC on the exec dashboard " + "is far higher than finance's figure " * 8
+    shown = oncall("report", "--from", "sofia", text, "--json").json()
+    assert shown["title"].endswith("…") and len(shown["title"]) == 100
+    assert shown["impact"] == text.strip()
+
+
+def test_a_reporter_named_by_their_slack_id_or_address_is_the_roster_person(oncall) -> None:
+    by_slack = oncall("report", "--from", "U07SOFI07", "numbers odd", "--json").json()
+    by_email = oncall("report", "--from", "Sofia@Acme.example", "numbers odd", "--json").json()
+    assert by_slack["reported_by"] == by_email["reported_by"] == "sofia"
+
+
+def test_ingesting_again_keeps_oncall_toml_assets(oncall) -> None:
+    for flags in ((), (), ("--warnings",)):
+        oncall("ingest", "dbt", "--target-dir", str(RUNS / "stale"), *flags)
+    triage = oncall("list", "--status", "triage", "--json").json()["incidents"]
+    assert sorted(i["asset"] for i in triage) == ["stg-ad-spend", "stg-new-customers"]
+    assert oncall("asset", "1", "stg_ad_spend").code == 2, "no second asset for the same table"
+
+
+def test_an_older_run_changes_nothing(oncall) -> None:
+    oncall("ingest", "dbt", "--target-dir", str(RUNS / "failing"))
+    assert oncall("ingest", "dbt", "--target-dir", str(RUNS / "passing"), "--json").json()["recovered"] == 1
+    older = oncall("ingest", "dbt", "--target-dir", str(RUNS / "failing"), "--json").json()
+    assert (older["opened"], older["updated"], older["recovered"]) == (0, 0, 0)
 
 
 RUNS = Path(__file__).parent.parent / "fixtures" / "dbt" / "runs"
@@ -118,3 +153,11 @@ def test_ingest_dbt_refuses_a_broken_artifact_and_changes_nothing(oncall, tmp_pa
     assert oncall("list", "--json").json()["total"] == 0
     missing = oncall("ingest", "dbt", "--target-dir", str(tmp_path / "nope"))
     assert missing.code == 2 and "no such folder" in missing.err
+
+
+def test_show_tells_how_often_the_signal_repeated(oncall) -> None:
+    for _ in range(3):
+        assert oncall("alert", "--key", "k1", "--title", "rows late", "--asset", "cac-pipeline").code == 0
+    shown = oncall("show", "1", "--json").json()
+    assert shown["intake"]["repeats"] == 2 and shown["intake"]["firing"] is True
+    assert "alert:k1 (firing, 2 repeats since" in oncall("show", "1").out

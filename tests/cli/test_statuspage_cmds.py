@@ -145,3 +145,20 @@ def test_bad_time_zone_and_refresh_are_named(oncall):
 def test_times_in_another_zone(oncall, open_incidents):
     said = oncall("statuspage", "--time-zone", "Europe/Berlin")
     assert "since 11:00 CET (48 min ago)" in said.out
+
+
+def test_html_writes_through_a_symlink_keeps_the_mode_and_refuses_devices(oncall, tmp_path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    page = real / "status.html"
+    page.write_text("old")
+    page.chmod(0o600)
+    link = tmp_path / "status.html"
+    link.symlink_to(page)
+    assert oncall("statuspage", "--html", str(link)).code == 0
+    assert link.is_symlink() and "<html" in page.read_text().lower()
+    assert page.stat().st_mode & 0o777 == 0o600
+    device = oncall("statuspage", "--html", "/dev/null")
+    assert device.code == 2 and "not a regular file" in device.err
+    trailing = oncall("statuspage", "--html", str(tmp_path / "missing") + "/")
+    assert trailing.code == 2 and not (tmp_path / "missing").exists()

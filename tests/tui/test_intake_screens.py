@@ -132,3 +132,43 @@ def _nodes(node):
     for child in node.children:
         yield child
         yield from _nodes(child)
+
+
+async def test_ctrl_d_in_the_reason_box_dismisses_and_keeps_every_letter(demo_app):
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        incident_id = await _open_new_report(app, pilot)
+        await pilot.press("s")
+        await settled(pilot)
+        app.screen.query_one("#reason").focus()
+        await pilot.press(*"a real campaign", "home", "ctrl+d")
+        await settled(pilot)
+        assert isinstance(app.screen, IncidentScreen)
+        events = app.session.service.events(incident_id)
+        status = next(e for e in reversed(events) if e.kind is EventKind.STATUS_CHANGED)
+        assert status.data["reason"] == "a real campaign"
+
+
+async def test_enter_on_an_asset_with_two_incidents_asks_which(demo_app):
+    from oncall.tui.screens.picker import PickScreen
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        app.push_screen(IncidentScreen(1))
+        await settled(pilot)
+        await pilot.press("7")
+        await settled(pilot)
+        tree = app.screen.query_one(Tree)
+        target = next(node for node in _nodes(tree.root) if node.data and "," in node.data)
+        refs = target.data.split(",")
+        tree.move_cursor(target)
+        await pilot.press("enter")
+        await settled(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickScreen)
+        assert target.is_expanded or not target.children, "enter does not fold the tree"
+        await pilot.press("down", "enter")
+        await settled(pilot)
+        assert isinstance(app.screen, IncidentScreen) and f"INC-{app.screen.incident_id}" in refs

@@ -274,3 +274,8 @@ def test_a_long_description_is_cut_for_the_timeline() -> None:
     payload["alerts"][0]["annotations"]["description"] = "x" * 50_000
     details = parse_alert(payload)[0].details
     assert len(details) == 4000 and details.endswith("…")
+
+
+def test_a_number_too_long_to_read_is_a_payload_error_not_a_crash() -> None:
+    with pytest.raises(PayloadError, match="4300 digits"):
+        parse_alert('{"title": "x", "x": ' + "9" * 5000 + "}")

@@ -503,3 +503,18 @@ def test_timestamps_are_utc_aware() -> None:
     moments = [run.generated_at] + [s.observed_at for s in run.signals] + [n.freshness_at for n in run.nodes
                                                                          if n.freshness_at]
     assert all(moment is not None and moment.utcoffset() == timezone.utc.utcoffset(None) for moment in moments)
+
+
+def test_a_number_too_long_to_read_is_an_artifact_error(tmp_path) -> None:
+    (tmp_path / "run_results.json").write_text('{"metadata": {"x": ' + "9" * 5000 + '}, "results": []}')
+    with pytest.raises(ArtifactError, match="run_results.json.*4300 digits"):
+        read_dbt(tmp_path)
+
+
+def test_an_artifact_that_is_not_a_file_is_refused_and_a_missing_one_noted(tmp_path) -> None:
+    shutil.copy(RUNS / "passing" / "manifest.json", tmp_path / "manifest.json")
+    run = read_dbt(tmp_path)
+    assert any("run_results.json not found" in note for note in run.notes)
+    (tmp_path / "run_results.json").mkdir()
+    with pytest.raises(ArtifactError, match="run_results.json.*not a file"):
+        read_dbt(tmp_path)

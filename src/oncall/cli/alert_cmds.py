@@ -30,6 +30,9 @@ FLAG_FIELDS = {"key": "--key", "title": "--title", "asset": "--asset", "severity
                "status": "--resolved"}
 
 
+# ctrl+c waits this long for requests in flight (a sender that stalls mid-body is not waited for)
+GRACEFUL_SECONDS = 3
+
 def register(commands: argparse._SubParsersAction) -> None:
     alert = commands.add_parser(
         "alert", help="take an alert: generic JSON, or an Alertmanager or Grafana webhook payload",
@@ -151,10 +154,13 @@ def _say(service: IntakeService, signals, absorbed: Absorbed) -> None:
             print(f"updated INC-{number} (repeat): {clean_line(incidents.get(number).title)}")
     for number in absorbed.recovered:
         incident = incidents.get(number)
-        print(f"recovered INC-{number}: the alert resolved; the item stays {incident.status.value} for its IC to close")
+        left = ("it stays " + incident.status.value + " until its IC decides" if incident.status.is_active
+                else "recorded on it (" + incident.status.value + ")")
+        print(f"recovered INC-{number}: the alert resolved; {left}")
     if absorbed.unchanged:
         many = absorbed.unchanged != 1
-        print(f"{absorbed.unchanged} alert{'s' if many else ''} changed nothing (already recorded)")
+        print(f"{absorbed.unchanged} alert{'s' if many else ''} changed nothing (already heard, or a resolve "
+              "for an alert with no open item)")
 
 
 @contextmanager
@@ -209,7 +215,7 @@ def _serve(args: argparse.Namespace, listener: socket.socket, token: str | None)
               "Ctrl-C stops.", file=sys.stderr, flush=True)
         # No access log (a storm would be 10,000 lines; headers, the token among them, are never logged).
         config = uvicorn.Config(app, lifespan="on", access_log=False, log_level="warning", server_header=False,
-                                proxy_headers=False, timeout_graceful_shutdown=30)
+                                proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SECONDS)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         database.close()

@@ -171,6 +171,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         postmortem = postmortems.store.get(args.id)
         items = postmortems.actions_of(args.id)
         today = service.clock.now().date()
+        from oncall.store.intake import IntakeRepository
+
+        signal = IntakeRepository(service.db).of_incident(args.id)
         if args.json:
             from oncall.cli.role_cmds import raci_json, roles_json
             from oncall.cli.runbook_work_cmds import runbooks_json
@@ -180,6 +183,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                         **runbooks_json(service, args.id, args),
                         "postmortem": status_json(postmortem, service.config) if postmortem else None,
                         "action_items": [item_json(item, service.config, today) for item in items],
+                        "intake": _intake_json(signal),
                         "timeline": [_event_json(e) for e in events]})
             return 0
         from oncall.cli.role_cmds import roles_lines
@@ -202,6 +206,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             ("started", _text(incident.started_at)), ("detected", _text(incident.detected_at)),
             ("declared", _text(incident.declared_at)), ("resolved", _text(incident.resolved_at)),
             ("closed", _text(incident.closed_at)),
+            *((("signal", _intake_line(signal)),) if signal else ()),
             ("post-mortem", said_postmortem), ("root cause", cause),
             ("action items", counts(items, today) if items else "none"),
         ):
@@ -298,6 +303,24 @@ def _report(args: argparse.Namespace, incident: Incident, message: str) -> None:
         print_json(_incident_json(incident))
     else:
         print(message)
+
+
+def _intake_json(item) -> dict | None:
+    """What opened an intake item: its key, state, how often it repeated, where to look."""
+    if item is None:
+        return None
+    return {"key": item.key, "origin": item.origin, "firing": item.firing, "repeats": item.repeats,
+            "first_seen": to_text(item.first_seen), "last_seen": to_text(item.last_seen), "link": item.link,
+            "slack_thread": list(item.slack_thread) if item.slack_thread else None}
+
+
+def _intake_line(item) -> str:
+    state = "firing" if item.firing else "resolved"
+    if item.origin == "report":
+        return f"a report{' in Slack' if item.slack_thread else ''}" + (f": {item.link}" if item.link else "")
+    repeats = f", {item.repeats} repeat{'s' if item.repeats != 1 else ''} since {to_text(item.first_seen)}" \
+        if item.repeats else ""
+    return f"{item.key} ({state}{repeats}; last heard {to_text(item.last_seen)})"
 
 
 def _incident_json(incident: Incident) -> dict:

@@ -9,6 +9,7 @@ import sys
 from oncall.cli import arguments
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import EXIT_REFUSED, CommandError, clock, print_json, resolve_workspace
+from oncall.domain.intake import UNKNOWN_ASSET
 from oncall.domain.rules import RuleViolation
 
 
@@ -99,6 +100,12 @@ def _say(args, incident, message: str) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from oncall.domain.reporter import parse_reporter
 
+    from oncall.domain.text import clean_block, clean_line
+
+    if not clean_block(" ".join(args.text)).strip():
+        raise CommandError("say what looks wrong: the report's text is empty")
+    if not clean_line(args.reporter).strip():
+        raise CommandError("--from: say who reports it (a roster id, a Slack user id or an email address)")
     database, service = _intake(args)
     try:
         try:
@@ -136,6 +143,10 @@ def cmd_triage_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_triage_dismiss(args: argparse.Namespace) -> int:
+    from oncall.domain.text import clean_line
+
+    if not clean_line(args.reason).strip():
+        raise CommandError("--reason: say why it is not an incident (the reporter reads it)")
     database, service = _intake(args)
     try:
         _get(service, args.id)
@@ -167,6 +178,8 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     from oncall.intake.dbt import ArtifactError, read_dbt
 
     target = Path(args.target_dir).expanduser()
+    if target.exists() and not target.is_dir():
+        raise CommandError(f"--target-dir {target}: a file, not a folder (dbt writes its artifacts to target/)")
     if not target.is_dir():
         raise CommandError(f"--target-dir {target}: no such folder (dbt writes its artifacts to target/)")
     try:
@@ -204,7 +217,11 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     try:
         asset_id = args.asset.strip()
         if asset_id.upper().startswith("INC-") and asset_id[4:].isdigit():
-            asset_id = _get(service, int(asset_id[4:])).asset
+            incident = _get(service, int(asset_id[4:]))
+            if incident.asset == UNKNOWN_ASSET:
+                raise CommandError(f"{incident.ref} has no asset yet: choose one with "
+                                   f"`oncall asset {incident.id} ASSET`")
+            asset_id = incident.asset
         try:
             view = lineage_view(database, service.config, asset_id)
         except KeyError:

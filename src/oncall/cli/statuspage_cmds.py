@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                description="Every asset with a known data issue now (severity, status, since "
                                            "when, next update, workaround) and the assets downstream of one. "
                                            "Triage items are counted, not listed; drills never appear.")
-    page.add_argument("--html", type=Path, default=None, metavar="PATH",
+    page.add_argument("--html", default=None, metavar="PATH",
                       help="write the list as one self-contained HTML page (replaced whole, never half-written)")
     page.add_argument("--json", action="store_true", help="print the list as JSON")
     page.add_argument("--time-zone", default="UTC", metavar="TZ", help="for the times shown (default UTC)")
@@ -51,6 +51,7 @@ def cmd_statuspage(args: argparse.Namespace) -> int:
         raise CommandError(f"--time-zone: {error}", EXIT_BAD_INPUT) from None
     if args.html is not None:
         _check_target(args.html)
+        args.html = Path(args.html)
     workspace = context.resolve_workspace(args)
     database = workspace.open_database()  # also merges dbt's lineage into the assets
     try:
@@ -68,14 +69,20 @@ def cmd_statuspage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_target(path: Path) -> None:
-    """Said before anything is read: a folder, or a file in a folder that is not there."""
+def _check_target(text: str) -> None:
+    """Said before anything is read: a folder, a device or other special file, or a file in a
+    folder that is not there (`text` as typed: a trailing slash names a folder)."""
+    path = Path(text)
     try:
-        folder, parent = path.is_dir(), path.parent.is_dir()
+        folder, parent = path.is_dir(), path.resolve().parent.is_dir()
+        special = path.exists() and not path.resolve().is_file()
     except OSError as error:  # a name too long for the file system, a folder that cannot be read
         raise CommandError(f"--html {path}: cannot write it ({error.strerror or error})", EXIT_BAD_INPUT) from None
-    if folder:
+    if folder or text.endswith(("/", os.sep)):
         raise CommandError(f"--html {path}: is a folder; name the page's file, e.g. {path / 'known-issues.html'}",
+                           EXIT_BAD_INPUT)
+    if special:
+        raise CommandError(f"--html {path}: not a regular file (a device, a pipe?); name a page's file",
                            EXIT_BAD_INPUT)
     if not parent:
         raise CommandError(f"--html {path}: no folder {path.parent}", EXIT_BAD_INPUT)
@@ -84,9 +91,13 @@ def _check_target(path: Path) -> None:
 def _write(path: Path, page: str) -> None:
     """Beside the page, then moved over it: a reader (a web server) sees the old page or the new
     one, never half of one."""
+    path = path.resolve()  # through a symlink: the page it points at is the one published
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else None
         partial.write_text(page, "utf-8")
+        if mode is not None:  # the page keeps who may read it
+            partial.chmod(mode)
         partial.replace(path)
     except OSError as error:
         partial.unlink(missing_ok=True)

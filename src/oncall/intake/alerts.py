@@ -229,6 +229,8 @@ def _load(body: bytes | str | dict | list) -> Any:
         raise PayloadError("", f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
         raise PayloadError("", "not JSON oncall can read: nested too deeply") from None
+    except ValueError as error:  # a number of more than 4,300 digits (Python's guard against slow parsing)
+        raise PayloadError("", f"not JSON oncall can read: {str(error).split(';')[0]}") from None
 
 
 def _signal(at: str, fields: dict[str, Any]) -> Signal:

@@ -66,6 +66,10 @@ def read_dbt(target_dir: Path, *, warnings: bool = False) -> DbtRun:
     target_dir = Path(target_dir)
     if not target_dir.is_dir():
         raise ArtifactError(str(target_dir), "", "is not a folder (give dbt's target folder)")
+    for name in ARTIFACTS:  # there, but not a file dbt wrote: a folder, a dangling link, a device
+        path = target_dir / name
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            raise ArtifactError(str(path), "", "is not a file (a folder, a broken link?): nothing was read")
     present = {name: target_dir / name for name in ARTIFACTS if (target_dir / name).is_file()}
     if not present:
         raise ArtifactError(str(target_dir), "", f"has none of {', '.join(ARTIFACTS)} (run dbt build or "
@@ -76,6 +80,8 @@ def read_dbt(target_dir: Path, *, warnings: bool = False) -> DbtRun:
                      "unknown (their signals have no asset)")
     if SOURCES not in present:
         notes.append(f"{SOURCES} not found: no source freshness read (run dbt source freshness)")
+    if RUN_RESULTS not in present:
+        notes.append(f"{RUN_RESULTS} not found: no test or model results read (run dbt build)")
     return _read(present.get(RUN_RESULTS), present.get(SOURCES), present.get(MANIFEST), warnings, notes)
 
 

@@ -125,6 +125,10 @@ def load_artifact(path: Path, kind: str, notes: list[str]) -> Artifact:
         where = "the file ends before the JSON does (truncated?)" if ends_early else (
             f"{error.msg} (line {error.lineno}, column {error.colno})")
         raise ArtifactError(label, "", f"is not valid JSON: {where}") from error
+    except RecursionError:
+        raise ArtifactError(label, "", "is not JSON oncall can read: nested too deeply") from None
+    except ValueError as error:  # a number of more than 4,300 digits (Python's guard against slow parsing)
+        raise ArtifactError(label, "", f"is not JSON oncall can read: {str(error).split(';')[0]}") from None
     if not isinstance(data, dict):
         raise ArtifactError(label, "", f"should hold a JSON object, not {type_name(data)}")
     artifact = Artifact(label, kind, data)

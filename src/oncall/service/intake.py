@@ -116,8 +116,9 @@ class IntakeService:
         # Stored to the second, so compared to the second: a dbt run's 04:55:03.57 is heard already
         # when 04:55:03 is on record.
         heard_at = signal.observed_at.replace(microsecond=0) if signal.observed_at else None
-        if heard_at and item.last_observed and heard_at <= item.last_observed and signal.firing == item.firing:
-            tally.unchanged += 1  # heard already: the same run ingested again
+        if heard_at and item.last_observed and (heard_at < item.last_observed or (
+                heard_at == item.last_observed and signal.firing == item.firing)):
+            tally.unchanged += 1  # heard already (the same run ingested again), or older than what was heard
             return
         observed = heard_at or item.last_observed
         if signal.firing == item.firing:
@@ -184,12 +185,8 @@ class IntakeService:
     def absorb_lineage(self, nodes: Sequence[LineageNode]) -> int:
         """Keep a dbt manifest's lineage (replacing the last), and merge it into this service's
         assets, so signals read with it find their assets."""
-        configured = [a for a in self.config.assets]
-        stored = LineageRepository(self.db)
-        previous = {asset_id for asset_id, _ in stored.nodes()}
-        own = [a for a in configured if a.id not in previous]  # oncall.toml's, not last ingest's
-        count = stored.replace(list(nodes), own)
-        self.config = with_lineage(self.config.model_copy(update={"assets": own}), self.db)
+        count = LineageRepository(self.db).replace(list(nodes), list(self.config.configured_assets))
+        self.config = with_lineage(self.config, self.db)
         self.incident_service.config = self.config
         return count
 
@@ -206,6 +203,7 @@ class IntakeService:
             raise RuleViolation("say what looks wrong (the report is empty)")
         if not clean_line(reporter).strip():
             raise RuleViolation("say who reports it (--from: a roster id, a Slack user id or an email address)")
+        reporter = self.roster_id(reporter)
         asset_id = self._report_asset(asset, text)
         now = self.clock.now()
         with self.db.write():
@@ -217,7 +215,7 @@ class IntakeService:
             title = first_line if len(first_line) <= REPORT_TITLE_MAX else first_line[:REPORT_TITLE_MAX - 1] + "…"
             incident = self.incident_service.declare(Declaration(
                 title=title, severity=Severity.SEV3, asset=asset_id, source=DetectionSource.USER_REPORT,
-                impact=text if text != first_line else "", status=Status.TRIAGE, reported_by=reporter))
+                impact=text if text != title else "", status=Status.TRIAGE, reported_by=reporter))
             assert incident.id is not None
             channel, ts = slack_thread or ("", "")
             self.items.add(IntakeItem(key or f"report:{incident.id}", incident.id, "report", True, now, now, None, 0,
@@ -255,6 +253,17 @@ class IntakeService:
             raise RuleViolation(f"{incident.ref} is {incident.status.value}, not in triage: only a triage item "
                                 "is dismissed")
         return self.incident_service.change_status(incident_id, Status.DISMISSED, reason)
+
+    def roster_id(self, reporter: str) -> str:
+        """A reporter as the roster knows them: `U07SOFI07` or `sofia@acme.example` is `sofia` when
+        that is her Slack id or address, so messages greet her by name; anyone else as given."""
+        value = clean_line(reporter).strip()
+        lowered = value.casefold()
+        for person in self.config.people:
+            if value == person.id or (person.slack_id and value == person.slack_id) or (
+                    person.email and lowered == person.email.casefold()):
+                return person.id
+        return value
 
     def _report_asset(self, asset: str, text: str) -> str:
         """The asset named; else the one the text names (one clear match); else `(unknown)`."""

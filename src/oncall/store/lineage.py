@@ -105,6 +105,7 @@ def with_lineage(config: "Config", database: Database) -> "Config":
         lineage = LineageRepository(database).nodes()
     except (sqlite3.DatabaseError, ValueError):
         return config
-    if not lineage:
-        return config
-    return config.model_copy(update={"assets": merged_assets(list(config.assets), lineage)})
+    configured = list(config.configured_assets)
+    merged = config.model_copy(update={"assets": merged_assets(configured, lineage)})
+    merged._configured_assets = configured
+    return merged

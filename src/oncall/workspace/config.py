@@ -15,7 +15,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, PrivateAttr
 
 from oncall.domain.asset import Asset
 from oncall.domain.cadence import CommsSettings
@@ -35,6 +35,27 @@ class WorkspaceSettings(BaseModel):
     backups: int = Field(default=7, ge=0, le=1000)  # daily backups kept beside the database; 0 turns them off
 
 
+class MetricsSettings(BaseModel):
+    """`[metrics]`: the time zone whose midnights start the months of `oncall metrics`, `oncall
+    review` and the metrics screen (default UTC)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from oncall.domain.people import zone_named
+
+        try:
+            zone_named(value)
+        except ValueError:
+            raise ValueError("unknown time zone; use an IANA name like Europe/Berlin or America/New_York "
+                             "(or UTC)") from None
+        return "UTC" if value.strip().upper() == "UTC" else value.strip()
+
+
 class Config(BaseModel):
     model_config = ConfigDict(frozen=False, arbitrary_types_allowed=True)
 
@@ -49,6 +70,14 @@ class Config(BaseModel):
     raci: RaciChart = DEFAULT_CHART  # the source document's chart, with any [raci] override applied
     comms: CommsSettings = Field(default_factory=CommsSettings)  # the update cadence by severity
     drills: DrillsConfig = Field(default_factory=DrillsConfig)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    # oncall.toml's own assets, kept when dbt's lineage is merged into `assets` (`store/lineage.py`)
+    _configured_assets: list[Asset] | None = PrivateAttr(default=None)
+
+    @property
+    def configured_assets(self) -> list[Asset]:
+        """The assets oncall.toml lists, without what a dbt manifest added."""
+        return self._configured_assets if self._configured_assets is not None else self.assets
 
     def person(self, person_id: str | None) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -96,6 +125,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "email": EmailConfig,
     "comms": CommsSettings,
     "drills": DrillsConfig,
+    "metrics": MetricsSettings,
 }
 _LISTS: dict[str, type[BaseModel]] = {"people": Person, "assets": Asset, "sources": Source}
 

@@ -55,8 +55,18 @@ class IntakeActions:
         )
 
     def on_lineage_tab_chosen(self, message: LineageTab.Chosen) -> None:
+        """Open the incident on that asset; with several, choose which."""
+        numbers = [int(ref.removeprefix("INC-")) for ref in message.value.split(",")]
+        others = [n for n in numbers if n != self.incident_id]
+        if len(others) == 1:
+            self._open_other(others[0])
+        elif others:
+            service = self.session.service
+            choices = [(str(n), f"INC-{n}  {service.get(n).severity.value}  {service.get(n).title}") for n in others]
+            self.app.push_screen(PickScreen("Open which incident on this asset?", choices, None),
+                                 lambda chosen: chosen and self._open_other(int(chosen[0])))
+
+    def _open_other(self, number: int) -> None:
         from oncall.tui.screens.incident import IncidentScreen
 
-        number = int(message.value.removeprefix("INC-"))
-        if number != self.incident_id:
-            self.app.push_screen(IncidentScreen(number))
+        self.app.push_screen(IncidentScreen(number))

@@ -28,7 +28,8 @@ class TriageScreen(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("ctrl+s", "declare", "Declare", id="triage.declare"),
-        Binding("ctrl+d", "dismiss_item", "Dismiss", id="triage.dismiss"),
+        # Above the reason box's own ctrl+d (delete to the right): here it dismisses, as the button says.
+        Binding("ctrl+d", "dismiss_item", "Dismiss", id="triage.dismiss", priority=True),
         Binding("escape", "cancel", "Cancel", id="triage.cancel"),
     ]
 

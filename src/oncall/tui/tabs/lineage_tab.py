@@ -16,7 +16,7 @@ from oncall.tui.tabs.base import ChosenMessage, IncidentTab
 FAILING_FRESHNESS = ("error", "runtime error", "stale", "not checked")
 
 
-class LineageTab(IncidentTab, Tree[str]):
+class LineageTab(IncidentTab, Tree[str | None]):
     TAB_KEY = "7"
     TAB_NAME = "Lineage"
     BINDINGS = [
@@ -25,11 +25,12 @@ class LineageTab(IncidentTab, Tree[str]):
     ]
 
     class Chosen(ChosenMessage):
-        """Enter on an asset that has an open incident: that incident's number."""
+        """Enter on an asset that has open incidents: their refs, comma-separated (INC-4,INC-13)."""
 
     def __init__(self) -> None:
         super().__init__("Lineage", id="lineage")
         self.show_root = False
+        self.auto_expand = False  # enter opens an incident; it must not fold the tree as well
         self.guide_depth = 3
         self._key: object = None
 
@@ -69,7 +70,7 @@ class LineageTab(IncidentTab, Tree[str]):
 
 
 def _first_ref(branch: Branch) -> str | None:
-    return branch.incidents[0].ref if branch.incidents else None
+    return ",".join(incident.ref for incident in branch.incidents) or None
 
 
 def _label(branch: Branch, centre: bool = False) -> Text:

@@ -50,8 +50,9 @@ class IncidentHeader(Static):
         if due:  # the stakeholder update owed (`domain/cadence.py`)
             second.append(f"update {due} (u)", "bold reverse red" if due.startswith("overdue") else "bold")
             second.append("  ·  ")
+        opened = "reported" if incident.source.value == "user_report" else f"opened by {incident.source.value}"
         second.append(f"declared {humanize_age(now - declared)} ago" if declared
-                      else f"reported {humanize_age(now - incident.detected_at)} ago, not declared")
+                      else f"{opened} {humanize_age(now - incident.detected_at)} ago, not declared")
         second.append(f"  ·  asset {incident.asset}")
         text = Text("\n", no_wrap=True, overflow="ellipsis").join([top, second])
         if text.markup != self._shown:  # an outside change to the timeline leaves it as it is
