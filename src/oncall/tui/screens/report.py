@@ -42,7 +42,7 @@ class ReportScreen(ModalScreen[Any]):
             yield Label("What looks wrong?", classes="field-label")
             yield Input(placeholder="e.g. the CAC dashboard shows 0 for EMEA since this morning", id="text",
                         max_length=2000, compact=True)
-            yield Label("Who noticed it (a roster id, a Slack id U04…, or an email; they are answered)",
+            yield Label("Who noticed it (roster id, Slack id U04… or email): they are answered",
                         classes="field-label")
             yield Input(value=self._reporter, placeholder="sofia, U04ABCDEF or sofia@example.com", id="reporter",
                         max_length=254, compact=True)

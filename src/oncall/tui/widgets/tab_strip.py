@@ -35,14 +35,19 @@ class TabStrip(Widget):
     def render(self) -> Text:
         active = self.get_component_rich_style("tab-strip--active", partial=True)
         inactive = self.get_component_rich_style("tab-strip--inactive")  # full: muted text blends
+        width = self.content_region.width
+        # Roomy where it fits; tighter spacing on a narrow terminal (80 columns), so every tab shows.
+        for gap, pad in (("  ", " "), (" ", " "), (" ", "")):
+            if sum(len(label) + 2 * len(pad) for _, label in self.tabs) + len(gap) * (len(self.tabs) - 1) <= width:
+                break
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         hits = []
         offset = self.content_region.x - self.region.x
         for index, (tab_id, label) in enumerate(self.tabs):
             if index:
-                line.append("  ")
+                line.append(gap)
             start = len(line)
-            line.append(f" {label} ", active if tab_id == self.active else inactive)
+            line.append(f"{pad}{label}{pad}", active if tab_id == self.active else inactive)
             hits.append((start + offset, len(line) + offset, tab_id))
         self._hits = hits
         return line
