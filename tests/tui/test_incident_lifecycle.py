@@ -6,6 +6,7 @@ from textual.widgets import Button, Input, OptionList, Select
 
 from oncall.tui.screens.declare import DeclareScreen
 from oncall.tui.screens.incident import IncidentScreen
+from oncall.tui.screens.triage import TriageScreen
 from oncall.tui.widgets.queue_table import QueueTable
 
 from tui_support import SIZE, shown, timeline_text, wait_for
@@ -60,19 +61,22 @@ async def test_status_moves_only_along_the_lifecycle(demo_app):
         await pilot.press("/", *"Brazil", "enter", "enter")  # INC-3, in triage
         screen = app.screen
         assert isinstance(screen, IncidentScreen) and screen.incident.id == 3
-        await pilot.press("s")
-        options = app.screen.query_one(OptionList)
-        offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        assert offered == ["investigating", "identified", "dismissed"]
-        # Dismissing needs a reason: without one the modal stays and says so.
-        await pilot.press("down", "down", "enter", "enter")
-        assert "A reason is needed for dismissed" in shown(app.screen.query_one("#reason-error"))
+        await pilot.press("s")  # in triage: the IC declares it or dismisses it (screens/triage.py)
+        assert isinstance(app.screen, TriageScreen)
+        # Dismissing needs a reason: without one the form stays and says so.
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert "Say why it is not an incident" in shown(app.screen.query_one("#triage-error"))
         await pilot.press("escape")
-        await pilot.press("s", "enter")
-        await pilot.press(*"looking at the EU partition", "enter")
+        await pilot.pause()
+        await pilot.press("s", "ctrl+s")
         await pilot.pause()
         assert screen.incident.status.value == "investigating"
-        await wait_for(pilot, lambda: "triage → investigating: looking at the EU partition" in timeline_text(screen))
+        await wait_for(pilot, lambda: "triage → investigating" in timeline_text(screen))
+        await pilot.press("s")  # declared: the lifecycle's next steps, not the triage form
+        options = app.screen.query_one(OptionList)
+        offered = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert offered == ["identified", "monitoring", "resolved"]
 
 
 async def test_closing_a_sev1_before_its_post_mortem_needs_a_reason(demo_app):

@@ -68,9 +68,11 @@ async def test_number_keys_and_tab_switch_tabs_and_the_footer_follows(demo_app):
         await pilot.press("tab")
         assert tab_in_front(screen) == "postmortem"
         await pilot.press("tab")
+        assert tab_in_front(screen) == "lineage"
+        await pilot.press("tab")
         assert tab_in_front(screen) == "overview", "tab goes round"
         await pilot.press("shift+tab")
-        assert tab_in_front(screen) == "postmortem"
+        assert tab_in_front(screen) == "lineage"
         await pilot.press("3")
         assert tab_in_front(screen) == "roles"
         assert "a Assign" in footer(screen) and "x Remove" in footer(screen)
@@ -89,12 +91,13 @@ async def test_the_footer_shows_the_tab_keys_where_there_is_room(demo_app):
     app = demo_app()
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_first_incident(pilot)
-        assert "1 2 3 4 5 6 Tabs" in footer(screen)
+        assert "1 2 3 4 5 6 7 Tabs" in footer(screen)
         await pilot.resize_terminal(*NARROW)
         await pilot.pause()
         # At 80 columns the tab keys are the first to go: the tabs themselves show them.
         assert "Tabs" not in footer(screen) and "n Note" in footer(screen)
-        assert painted(screen.query_one("#tab-strip"))[0].split() == ["1", "Overview", "2", "Timeline", "3", "Roles", "4", "RACI", "5", "Runbooks", "6", "Post-mortem"]
+        assert painted(screen.query_one("#tab-strip"))[0].split() == ["1", "Overview", "2", "Timeline", "3", "Roles", "4", "RACI", "5", "Runbooks", "6", "Post-mortem",
+                                                                   "7", "Lineage"]
 
 
 async def test_every_key_of_every_tab_is_in_the_palette_and_brings_its_tab_up(demo_app):

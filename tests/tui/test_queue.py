@@ -84,7 +84,8 @@ async def test_every_footer_key_is_in_the_command_palette(demo_app):
         await pilot.pause()
         commands = {command.title: command.help for command in app.get_system_commands(app.screen)}
         footer = {binding.description for _, binding, _, _ in app.screen.active_bindings.values() if binding.show}
-        assert footer == {"Open", "Search", "Declare", "Status", "Severity", "Mine", "Clear", "People", "Quit", "Sync", "Metrics"}
+        assert footer == {"Open", "Search", "Declare", "Report", "Status", "Severity", "Mine", "Clear", "People", "Quit",
+                          "Sync", "Metrics"}
         assert footer <= set(commands)
         # The footer's words are short; the palette says what they do.
         assert commands["Status"].startswith("Filter by status")

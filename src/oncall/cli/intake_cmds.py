@@ -9,7 +9,7 @@ import sys
 from oncall.cli import arguments
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
 from oncall.cli.context import EXIT_REFUSED, CommandError, clock, print_json, resolve_workspace
-from oncall.domain.intake import UNKNOWN_ASSET
+from oncall.domain.detection import UNKNOWN_ASSET
 from oncall.domain.rules import RuleViolation
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from enum import Enum
 
 
+# An item whose asset nobody could guess (a report naming none, an alert on a name the workspace
+# does not know): the IC chooses one. Here, beside the sources, because this module loads without
+# pydantic (the console's start-up path imports it).
+UNKNOWN_ASSET = "(unknown)"
+
+
 class DetectionSource(str, Enum):
     ALERT = "alert"
     DBT = "dbt"  # a failing dbt test or model, or a stale source (`oncall ingest dbt`)

@@ -11,13 +11,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from oncall.domain.detection import DetectionSource
+from oncall.domain.detection import UNKNOWN_ASSET, DetectionSource
 from oncall.domain.incident import TITLE_MAX, Block, OneLine
 from oncall.domain.severity import Severity
 from oncall.domain.text import clean_line
 
 KEY_MAX = 500  # characters: an Alertmanager fingerprint is 16, a dbt unique_id rarely 200
-UNKNOWN_ASSET = "(unknown)"  # an item whose asset nobody could guess: the IC chooses one
+__all__ = ["KEY_MAX", "UNKNOWN_ASSET", "LineageNode", "Signal"]
 
 
 class Signal(BaseModel):

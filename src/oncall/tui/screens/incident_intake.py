@@ -4,7 +4,7 @@ the IC's decision on a triage item (s: declare it or dismiss it; its reporter is
 
 from __future__ import annotations
 
-from oncall.domain.intake import UNKNOWN_ASSET
+from oncall.domain.detection import UNKNOWN_ASSET
 from oncall.tui.screens.picker import PickScreen
 from oncall.tui.tabs.lineage_tab import LineageTab
 

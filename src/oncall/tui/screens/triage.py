@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from oncall.domain.incident import Incident
-from oncall.domain.intake import UNKNOWN_ASSET
+from oncall.domain.detection import UNKNOWN_ASSET
 from oncall.domain.severity import Severity
 from oncall.tui.screens.saving import attempt
 from oncall.workspace.config import Config
