@@ -39,6 +39,8 @@ def test_the_review_in_markdown(oncall, month_of_incidents):
     assert "| incidents | 2 | 0 |" in text, "the drill is not counted"
     assert "| TTR median / p90 | 2 h / 2 h (1 not resolved) |" in text
     assert "CAC \\<script\\>alert(1)\\</script\\> \\| wrong: resolved in 2 h" in text
+    assert "| SEV-1/2 updates on time | 0 of 1 | 0 of 0 |" in text, "the SEV-1's update was due at 30 min: missed"
+    assert "## What the incidents cost the team" in text and "| tom | 2.0 h | IC 2.0 h |" in text
 
 
 def test_the_review_as_one_html_page(oncall, month_of_incidents, tmp_path):
@@ -46,7 +48,9 @@ def test_the_review_as_one_html_page(oncall, month_of_incidents, tmp_path):
     assert oncall("review", "--month", "2026-11", "--html", page_path).code == 0
     page = page_path.read_text("utf-8")
     assert "<script" not in page.replace("&lt;script", ""), "what people typed is escaped"
-    assert page.count("<rect ") == 12, "twelve months in the chart"
+    months, people = page.split("Person-hours this month</h2>")
+    assert months.count("<rect ") == 12, "twelve months in the chart"
+    assert people.count("<rect ") == 1 and ">tom</text>" in people, "the IC's hours, one bar a person"
     assert not re.search(r"(src|href)=\"https?://", page), "no external resources"
     browser = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)),
                    None)

@@ -148,6 +148,36 @@ def test_drill_scorecard(snap_compare, demo_app, size):
     assert snap_compare(demo_app(), terminal_size=size, run_before=with_drill("E", "enter"))
 
 
+def with_history(app):
+    """The demo console with the year of history `make run` seeds (issue 16)."""
+    from datetime import datetime, timezone
+
+    from oncall.demo.history import seed_history
+
+    seed_history(app.session.database, app.session.config, datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc))
+    return app
+
+
+def with_the_hours(*keys: str):
+    """`after(keys)`, then until the metrics screen has read the hours on roles too (a second read)."""
+
+    async def run_before(pilot) -> None:
+        await after(*keys)(pilot)
+        for _ in range(200):
+            if getattr(pilot.app.screen, "cost", None) is not None:
+                break
+            await pilot.pause(0.01)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
 @sizes
 def test_metrics(snap_compare, demo_app, size):
-    assert snap_compare(demo_app(), terminal_size=size, run_before=after("M"))
+    assert snap_compare(with_history(demo_app()), terminal_size=size, run_before=with_the_hours("M"))
+
+
+@sizes
+def test_metrics_cost(snap_compare, demo_app, size):
+    assert snap_compare(with_history(demo_app()), terminal_size=size, run_before=with_the_hours("M", "c"))

@@ -22,6 +22,17 @@ the month its `detected_at` falls in, in the report's time zone (UTC unless aske
 - **Overrides**: `close_override` events on the timeline (an incident closed past a rule).
 - **Action items** (whole report): of the counted incidents' items, closed = done or won't do;
   overdue = open with a due date before today (in the report's time zone).
+- **Updates on time** (SEV-1/2 incidents now resolved or closed): each update the cadence asked for
+  while the incident was open, judged as its post-mortem judges it (`postmortem/record.py`: due one
+  interval of the severity then after the declaration or a reopening, then one interval after the
+  last update or when that update promised; a minute's grace). Owed = every due time that came
+  while the incident was open: met by the next update sent (on time, or late), or never met before
+  the incident was resolved (a missed update: owed, not on time). Answers to the reporter are not
+  cadence updates (as in the console). `judge_updates` does it for one incident.
+- **Person-hours** (`Cost`): the hours each person held a role (IC, SME, Lead, PM) on an incident
+  while it was open: from when the role was given (or the declaration, if later) to when it was
+  taken away or handed on, or the incident's last resolution (the same end as TTR), or now for one
+  still open. By the month the incident was detected, its asset or its root-cause category.
 """
 
 from __future__ import annotations
@@ -33,7 +44,9 @@ from typing import Sequence
 from zoneinfo import ZoneInfo
 
 GROUPINGS = ("month", "severity", "asset", "source", "cause")
-FIGURES = ("incidents", "ttd", "ttr", "recurring", "internal", "user_reported", "overrides")
+FIGURES = ("incidents", "ttd", "ttr", "recurring", "internal", "user_reported", "overrides", "late_updates")
+COST_GROUPINGS = ("month", "asset", "cause")  # what person-hours are grouped by
+ROLE_ORDER = ("ic", "sme", "lead", "pm")
 INTERNAL_SOURCES = ("alert", "dbt")
 USER_SOURCES = ("user_report",)
 NO_CAUSE = "(none)"  # the bucket of incidents without a root-cause category, by cause
@@ -65,12 +78,18 @@ class Bucket:
     postmortems_due: int
     postmortems_complete: int
     overrides: int
+    updates_owed: int = 0  # stakeholder updates the cadence asked for (SEV-1/2, resolved or closed)
+    updates_on_time: int = 0
 
     @property
     def internal_share(self) -> float | None:
         """Internal detections over those with a known kind of source (alerts, dbt, user reports)."""
         known = self.internal + self.user_reported
         return self.internal / known if known else None
+
+    @property
+    def updates_on_time_share(self) -> float | None:
+        return self.updates_on_time / self.updates_owed if self.updates_owed else None
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,43 @@ class Report:
     action_items_closed: int
     action_items_overdue: int
     time_zone: str
+
+
+@dataclass(frozen=True)
+class PersonHours:
+    """The seconds one person held one role on the incidents of one bucket (or, bucket None, of the period)."""
+
+    bucket: str | None
+    person: str
+    role: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What incidents cost the team: person-hours on roles, by month, asset or root-cause category."""
+
+    start: date
+    end: date
+    by: str
+    buckets: tuple[str, ...]  # in order
+    hours: tuple[PersonHours, ...]  # per bucket, person and role (no zero rows)
+    time_zone: str
+
+    def people(self) -> list[tuple[str, float]]:
+        """Everyone with hours, most first: (person, seconds over the whole period)."""
+        total: dict[str, float] = {}
+        for row in self.hours:
+            total[row.person] = total.get(row.person, 0.0) + row.seconds
+        return sorted(total.items(), key=lambda item: (-item[1], item[0]))
+
+    def seconds(self, person: str, bucket: str | None = None, role: str | None = None) -> float:
+        return sum(row.seconds for row in self.hours if row.person == person
+                   and (bucket is None or row.bucket == bucket) and (role is None or row.role == role))
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(row.seconds for row in self.hours)
 
 
 def empty_bucket(key: str) -> Bucket:
@@ -139,6 +195,38 @@ def default_period(today: date) -> tuple[date, date]:
     month = today.month - 11
     year = today.year + (month - 1) // 12
     return date(year, (month - 1) % 12 + 1, 1), today
+
+
+def format_hours(seconds: float | None) -> str:
+    """Person-hours for tables: "12.5 h", "0.3 h"; "—" for none."""
+    if not seconds:
+        return "—"
+    hours = seconds / 3600
+    return f"{hours:,.0f} h" if hours >= 100 else f"{hours:.1f} h"
+
+
+def judge_updates(incident, events, settings) -> tuple[int, int]:
+    """(owed, on time): the stakeholder updates the cadence asked for of one incident while it was
+    open, and those sent on time, by the post-mortem's own replay of the timeline
+    (`postmortem/record.py`), answers to the reporter left out. A due time still unmet when the
+    incident was resolved (or closed, or dismissed) is a missed update: owed, not on time; it is
+    found by asking the replay to judge a probe update at that moment."""
+    from oncall.domain.incident import EventKind, TimelineEvent
+    from oncall.postmortem import record
+
+    events = [e for e in events
+              if not (e.kind is EventKind.UPDATE_SENT and record.data_of(e).get("audience") == "reporter")]
+    judged = [t for t in record.update_timings(incident, events, settings) if t.while_open and t.due is not None]
+    owed, on_time = len(judged), sum(t.late is None for t in judged)
+    for n, event in enumerate(events):
+        if event.kind is not EventKind.STATUS_CHANGED or record.status_of(record.data_of(event).get("to")) \
+                not in record.FINISHED:
+            continue
+        probe = TimelineEvent(incident_id=event.incident_id, at=event.at, actor="metrics", kind=EventKind.UPDATE_SENT)
+        probed = record.update_timings(incident, [*events[:n], probe], settings)
+        if probed and probed[-1].event is probe and probed[-1].while_open and probed[-1].late is not None:
+            owed += 1  # the update due before this resolution never came
+    return owed, on_time
 
 
 def format_duration(seconds: float | None) -> str:

@@ -1,7 +1,8 @@
 """The monthly review (`oncall review --month YYYY-MM`): the month's figures beside the month
 before, the trend of the last 12 months, the slowest incidents, the recurring ones with how their
-earlier incident's action items went, and the open action items — as Markdown, and as one
-self-contained HTML page whose charts are inline SVG (no scripts, no external resources).
+earlier incident's action items went, what the month's incidents cost the team (person-hours on
+roles), and the open action items — as Markdown, and as one self-contained HTML page whose charts
+are inline SVG (no scripts, no external resources).
 
 Every figure comes from `MetricsService` (SQL aggregation); drills are never counted.
 """
@@ -12,7 +13,7 @@ import html
 from datetime import date, timedelta
 
 from oncall.domain.action_items import ActionStatus
-from oncall.domain.metrics import Bucket, format_duration, next_month
+from oncall.domain.metrics import ROLE_ORDER, Bucket, Cost, format_duration, format_hours, next_month
 from oncall.service.metrics import MetricsService
 
 SLOWEST = 5
@@ -27,9 +28,13 @@ def parse_month(text: str) -> date:
         raise ValueError(f"cannot read month {text!r}: use YYYY-MM, e.g. 2026-11") from None
 
 
-def review_markdown(service: MetricsService, incidents, postmortems, month: date, time_zone: str = "UTC") -> str:
+ROLE_NAMES = {"ic": "IC", "sme": "SME", "lead": "Lead", "pm": "PM"}
+
+
+def review_markdown(service: MetricsService, incidents, postmortems, month: date, time_zone: str | None = None) -> str:
     """`incidents`: an IncidentService (titles, the earlier incident of a repeat); `postmortems`: a
-    PostmortemService (action items)."""
+    PostmortemService (action items). `time_zone`: the workspace's ([metrics]) unless given."""
+    time_zone = time_zone or service.time_zone
     last_day = next_month(month) - timedelta(days=1)
     this = service.report(month, last_day, by="month", time_zone=time_zone).total
     before_start = (month - timedelta(days=1)).replace(day=1)
@@ -53,6 +58,10 @@ def review_markdown(service: MetricsService, incidents, postmortems, month: date
                      f"({incident.root_cause}); its action items: {done} of {len(items)} done")
     if not recurring:
         lines.append("- none")
+    lines += ["", "## What the incidents cost the team", ""]
+    lines += _cost_lines(service.cost(month, last_day, by="month", time_zone=time_zone),
+                         service.cost(month, last_day, by="asset", time_zone=time_zone),
+                         service.cost(month, last_day, by="cause", time_zone=time_zone))
     lines += ["", "## Open action items", ""]
     open_items = [item for item in postmortems.actions() if item.status is ActionStatus.OPEN]
     today = service.clock.now().date()
@@ -62,15 +71,36 @@ def review_markdown(service: MetricsService, incidents, postmortems, month: date
     if not open_items:
         lines.append("- none")
     lines += ["", "_TTD = declared − the data went bad; TTR = resolved − declared (to the last resolution); "
-                  "a missing time is counted as missing, never as zero._", ""]
+                  "a missing time is counted as missing, never as zero. Updates on time: of the stakeholder "
+                  "updates the cadence asked for while SEV-1/2 incidents were open, those sent by when they "
+                  "were due (a missed one counts as late). Person-hours: the hours each person held a role "
+                  "while the incident was open._", ""]
     return "\n".join(lines)
 
 
-def review_html(service: MetricsService, incidents, postmortems, month: date, time_zone: str = "UTC") -> str:
-    """The review as one page: the Markdown rendered (raw HTML in it escaped) and a bar chart of
-    incidents a month for the 12 months to `month`, inline SVG."""
+def _cost_lines(by_person: Cost, by_asset: Cost, by_cause: Cost) -> list[str]:
+    """Hours per person (and per role), then the assets and causes that took them."""
+    people = by_person.people()
+    if not people:
+        return ["- no hours on roles (no incident, or nobody held a role)"]
+    lines = [f"{format_hours(by_person.total_seconds)} held on roles in all.", "",
+             "| person | hours | as |", "|---|---|---|"]
+    for person, seconds in people:
+        roles = ", ".join(f"{ROLE_NAMES.get(role, role)} {format_hours(by_person.seconds(person, role=role))}"
+                          for role in ROLE_ORDER if by_person.seconds(person, role=role))
+        lines.append(f"| {_md(person)} | {format_hours(seconds)} | {roles} |")
+    for label, cost in (("By asset", by_asset), ("By root cause", by_cause)):
+        spent = sorted(((sum(h.seconds for h in cost.hours if h.bucket == b), b) for b in cost.buckets), reverse=True)
+        lines += ["", f"{label}: " + ", ".join(f"{_md(b)} {format_hours(seconds)}" for seconds, b in spent if seconds)]
+    return lines
+
+
+def review_html(service: MetricsService, incidents, postmortems, month: date, time_zone: str | None = None) -> str:
+    """The review as one page: the Markdown rendered (raw HTML in it escaped), a bar chart of
+    incidents a month for the 12 months to `month` and one of the month's person-hours, inline SVG."""
     from markdown_it import MarkdownIt
 
+    time_zone = time_zone or service.time_zone
     text = review_markdown(service, incidents, postmortems, month, time_zone)
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
     first = month
@@ -78,12 +108,16 @@ def review_html(service: MetricsService, incidents, postmortems, month: date, ti
         first = (first - timedelta(days=1)).replace(day=1)
     trend = service.report(first, next_month(month) - timedelta(days=1), by="month", time_zone=time_zone)
     chart = bar_chart([(bucket.key, bucket.incidents) for bucket in trend.buckets], "Incidents a month")
+    cost = service.cost(month, next_month(month) - timedelta(days=1), by="month", time_zone=time_zone)
+    hours = bar_chart([(person, round(seconds / 3600, 1)) for person, seconds in cost.people()],
+                      "Person-hours on roles this month") if cost.hours else "<p>No hours on roles.</p>"
     title = html.escape(f"Monthly incident review: {month:%B %Y}")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             f"<title>{title}</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}"
             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em}</style></head><body>\n"
-            f"{body}\n<h2>The last 12 months</h2>\n{chart}\n</body></html>\n")
+            f"{body}\n<h2>The last 12 months</h2>\n{chart}\n<h2>Person-hours this month</h2>\n{hours}\n"
+            "</body></html>\n")
 
 
 def bar_chart(points: list[tuple[str, int]], label: str, width: int = 720, height: int = 200) -> str:
@@ -116,6 +150,7 @@ def _figures(this: Bucket, before: Bucket) -> list[tuple[str, str, str]]:
              + (f" ({b.ttr.missing} not resolved)" if b.ttr.missing else "")),
             ("recurring", lambda b: str(b.recurring)), ("found by alerts", share),
             ("post-mortems of SEV-1/2 complete", lambda b: f"{b.postmortems_complete} of {b.postmortems_due}"),
+            ("SEV-1/2 updates on time", lambda b: f"{b.updates_on_time} of {b.updates_owed}"),
             ("closed with an override", lambda b: str(b.overrides))]
     return [(label, show(this), show(before)) for label, show in rows]
 

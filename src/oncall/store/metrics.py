@@ -1,37 +1,80 @@
 """The metrics' SQL: every figure aggregated inside SQLite, never by looping over rows in Python.
 
-One scan of the counted incidents (`domain/metrics.py` says which) groups them by bucket and
-severity; the medians and 90th percentiles rank each bucket's durations with window functions
-(ROW_NUMBER and COUNT over the bucket) and pick the nearest rank; post-mortems, overrides and
-action items are counted from their own (small) tables joined to the incidents. The bucket key
-is a SQL expression chosen from a fixed set: month boundaries (computed in Python, DST-correct,
-as UTC text) are parameters of a CASE, so nothing a user types is ever spliced into SQL.
+The figures read `incident_figures` and `role_spells` (migration 0013), which triggers keep current
+as incidents, their timelines and post-mortems change: one narrow row per counted incident and way
+of grouping it (month, severity, source, asset, cause), its durations already in seconds and what
+is counted of it packed in `code`. So a report is
+- the counts: `GROUP BY key, code, owed, on_time` with count(*), in the table's own order (one pass,
+  no sort); Python adds up the few dozen groups that come back;
+- each median and 90th percentile: `ORDER BY ttr LIMIT 1 OFFSET k` on the index of one key's
+  values (kind 'total' for the whole period), which walks k entries and sorts nothing (from the
+  top for ranks past the middle); a period holding every incident checks no row's time;
+- person-hours: `GROUP BY person, role` over `role_spells` in the order of an index;
+- action items: one range of `action_item_figures` (each item beside its incident's detection time),
+  in the report's first statement (`overview`).
+
+Months are UTC months in the table (`'YYYY-MM'` of detected_at). A month in another time zone
+starts a few hours off: its UTC month's rows inside its bounds, plus the rows of the hours between
+(by `detected`), merged in SQL (`UNION ALL … ORDER BY` merges ordered walks). Every bound is an
+integer parameter; nothing a user types is spliced into SQL.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oncall.domain.metrics import INTERNAL_SOURCES, NO_CAUSE, USER_SOURCES, nearest_rank
+from oncall.domain.metrics import INTERNAL_SOURCES, USER_SOURCES
 from oncall.store.db import Database
 
-TTD_SQL = "unixepoch(i.declared_at) - unixepoch(i.started_at)"
-TTR_SQL = "unixepoch(i.resolved_at) - unixepoch(i.declared_at)"
-COUNTED = "i.is_drill = 0 AND i.declared_at IS NOT NULL AND i.detected_at >= :start AND i.detected_at < :end"
-_INTERNAL = "(" + ", ".join(f"'{s}'" for s in INTERNAL_SOURCES) + ")"
-_USER = "(" + ", ".join(f"'{s}'" for s in USER_SOURCES) + ")"
-PM_DUE = "i.severity IN ('SEV-1', 'SEV-2') AND i.status IN ('resolved', 'closed')"
+SEVERITIES = ("SEV-1", "SEV-2", "SEV-3")  # the CHECK of incidents.severity
+KINDS = ("month", "severity", "source", "asset", "cause")  # the groupings; and 'total', the whole period
+# incident_figures.code (migration 0013): these bits, then the severity's index in SEVERITIES
+# (<< 6) and the source's in SOURCES (<< 8; 3 for any other).
+RECURRING, PM_DUE, HAS_TTD, HAS_TTR, PM_COMPLETE, OVERRIDDEN = 1, 2, 4, 8, 16, 32
+SOURCES = ("alert", "dbt", "user_report")
+_INTERNAL = "(" + ", ".join(str(SOURCES.index(s)) for s in INTERNAL_SOURCES) + ")"
+_USER = "(" + ", ".join(str(SOURCES.index(s)) for s in USER_SOURCES) + ")"
+# What each drill-down figure selects of a bucket's rows.
+BEHIND = {"incidents": "", "ttd": "ttd IS NOT NULL", "ttr": "ttr IS NOT NULL", "recurring": f"code & {RECURRING}",
+          "internal": f"(code >> 8) & 3 IN {_INTERNAL}", "user_reported": f"(code >> 8) & 3 IN {_USER}",
+          "overrides": f"code & {OVERRIDDEN}", "late_updates": "owed > on_time"}
+
+
+def source_of(code: int) -> str:
+    return SOURCES[(code >> 8) & 3] if (code >> 8) & 3 < len(SOURCES) else "other"
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month bucket: its key, the moments it counts [low, high) and its UTC month's [utc_low, utc_high)."""
+
+    key: str
+    low: int
+    high: int
+    utc_low: int
+    utc_high: int
+
+    def edges(self) -> list[tuple[int, int]]:
+        """The hours of this month that lie in a neighbouring UTC month (none in UTC)."""
+        found = []
+        if self.low < self.utc_low:
+            found.append((self.low, min(self.high, self.utc_low)))
+        if self.high > self.utc_high:
+            found.append((max(self.low, self.utc_high), self.high))
+        return found
 
 
 @dataclass(frozen=True)
 class Period:
-    """What to count: detected in [start, end) (UTC text), and how to bucket it. For months,
-    `months` holds (key, the UTC text the month ends at) in order."""
+    """What to count: detected in [start, end) (seconds since 1970, UTC), and how to bucket it.
+    For months, `months` holds every month of the period in order. `whole`: the period holds every
+    incident there is (`MetricsReader.bounds`), so no row need be checked against it."""
 
-    start: str
-    end: str
+    start: int
+    end: int
     by: str
-    months: tuple[tuple[str, str], ...] = field(default=())
+    months: tuple[Month, ...] = field(default=())
+    whole: bool = False
 
 
 @dataclass
@@ -47,6 +90,32 @@ class Counts:
     postmortems_due: int = 0
     postmortems_complete: int = 0
     overrides: int = 0
+    updates_owed: int = 0
+    updates_on_time: int = 0
+
+    def add(self, code: int, owed: int, on_time: int, n: int) -> None:
+        """Count `n` incidents of one `code` (and updates owed and on time each)."""
+        self.incidents += n
+        self.ttd += n if code & HAS_TTD else 0
+        self.ttr += n if code & HAS_TTR else 0
+        self.recurring += n if code & RECURRING else 0
+        self.internal += n if source_of(code) in INTERNAL_SOURCES else 0
+        self.user_reported += n if source_of(code) in USER_SOURCES else 0
+        self.postmortems_due += n if code & PM_DUE else 0
+        self.postmortems_complete += n if code & PM_DUE and code & PM_COMPLETE else 0
+        self.overrides += n if code & OVERRIDDEN else 0
+        self.updates_owed += n * max(owed, 0)
+        self.updates_on_time += n * max(on_time, 0)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What a report asks first (`MetricsReader.overview`)."""
+
+    bounds: tuple[int, int] | None  # the first and last detection time of any counted incident
+    unjudged: int  # the period's resolved SEV-1/2 whose updates are not judged yet
+    action_items_closed: int
+    action_items_overdue: int
 
 
 @dataclass(frozen=True)
@@ -55,157 +124,221 @@ class Quantiles:
     p90: float | None
 
 
-def key_sql(period: Period) -> tuple[str, dict[str, str]]:
-    """The bucket's SQL expression over incidents `i`, and its parameters."""
-    if period.by == "month":
-        if not period.months:
-            return "''", {}
-        if all(end.endswith("-01T00:00:00Z") for _, end in period.months[:-1]):
-            # Months in UTC: the key is the start of the stored ISO text itself (no comparisons).
-            return "substr(i.detected_at, 1, 7)", {}
-        params = {}
-        for n, (key, end) in enumerate(period.months):
-            params[f"m{n}end"], params[f"m{n}key"] = end, key
-        return _month_case(0, len(period.months)), params
-    if period.by == "severity":
-        return "i.severity", {}
-    if period.by == "asset":
-        return "i.asset", {}
-    if period.by == "source":
-        return "i.source", {}
-    if period.by == "cause":
-        return f"CASE WHEN i.root_cause = '' THEN '{NO_CAUSE}' ELSE i.root_cause END", {}
-    raise ValueError(f"unknown grouping {period.by!r}")
-
-
-def _month_case(low: int, high: int) -> str:
-    """A CASE that finds the month of `i.detected_at` among months[low:high] by halving: a few
-    comparisons per incident instead of one per month (a flat CASE over 36 months is ~10x slower)."""
-    if high - low == 1:
-        return f":m{low}key"
-    middle = (low + high) // 2
-    return f"CASE WHEN i.detected_at < :m{middle - 1}end THEN {_month_case(low, middle)} ELSE {_month_case(middle, high)} END"
+def _kind(by: str) -> str:
+    if by not in KINDS:
+        raise ValueError(f"unknown grouping {by!r}")
+    return by
 
 
 class MetricsReader:
-    """Reads one period's figures. The counted incidents are scanned once, into a small temporary
-    table of what the figures need (bucket, severity, the two durations, a few flags); every count
-    and every percentile is then aggregated from that table, not from the incidents' wide rows."""
+    """Reads one period's figures from `incident_figures` and `role_spells`."""
 
     def __init__(self, database: Database) -> None:
         self.db = database
-        self._loaded: Period | None = None
 
-    def _params(self, period: Period) -> tuple[str, dict[str, str]]:
-        key, params = key_sql(period)
-        return key, {"start": period.start, "end": period.end, **params}
+    def _parts(self, period: Period, select: str, bucket: str | None = None, where: str = "",
+               labelled: bool = True, walk: str = "") -> tuple[list[str], dict[str, object]]:
+        """SELECTs (to UNION ALL) over the rows of each bucket of the period, or of one bucket, each
+        giving `bucket` (when `labelled`) then the `select` columns; `where`: more conditions;
+        `walk`: the index to read a key's rows in (else the table's own order). By month: each
+        month's own rows inside its bounds, and the rows of its edge hours (by `detected`)."""
+        # `+detected`: a key's rows are read in the key's order (as they are grouped or ranked), not
+        # by time, which the planner would choose for a short period and then sort them.
+        table = f"incident_figures INDEXED BY {walk}" if walk else "incident_figures"
+        edges = "incident_figures INDEXED BY incident_figures_month_detected"
+        params: dict[str, object] = {"start": period.start, "end": period.end, "kind": _kind(period.by)}
+        more = f" AND {where}" if where else ""
+        parts = []
+        if period.by != "month":
+            label = "key AS bucket, " if labelled else ""
+            one = ""
+            if bucket is not None:
+                params["b"], one = bucket, " AND key = :b"
+            within = "" if period.whole else " AND +detected >= :start AND +detected < :end"
+            parts.append(f"SELECT {label}{select} FROM {table} WHERE kind = :kind{one}{within}{more}")
+            return parts, params
+        for n, month in enumerate(period.months):
+            if bucket is not None and month.key != bucket:
+                continue
+            label = f":k{n} AS bucket, " if labelled else ""
+            params.update({f"k{n}": month.key, f"lo{n}": month.low, f"hi{n}": month.high})
+            # A UTC month wholly inside the bucket (every month in UTC but a partial first or last)
+            # needs no check of each row's time.
+            inside = month.low <= month.utc_low and month.utc_high <= month.high
+            within = "" if inside else f" AND +detected >= :lo{n} AND +detected < :hi{n}"
+            parts.append(f"SELECT {label}{select} FROM {table} WHERE kind = 'month' AND key = :k{n}{within}{more}")
+            for e, (low, high) in enumerate(month.edges()):
+                params.update({f"e{n}_{e}lo": low, f"e{n}_{e}hi": high})
+                parts.append(f"SELECT {label}{select} FROM {edges} WHERE kind = 'month' "
+                             f"AND detected >= :e{n}_{e}lo AND detected < :e{n}_{e}hi{more}")
+        return parts, params
 
-    def load(self, period: Period, fresh: bool = False) -> None:
-        """The one scan of the incidents (a temporary table: this connection's own, nothing is
-        written to the database file). `fresh`: read again even if this period was read last
-        (`counts`, which a report asks first, always reads afresh; the rest of the report reuses it)."""
-        if self._loaded == period and not fresh:
-            return
-        key, params = self._params(period)
-        conn = self.db.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS metric_rows (id INTEGER PRIMARY KEY, k TEXT, severity TEXT, "
-                     "ttd REAL, ttr REAL, recurring INTEGER, internal INTEGER, user INTEGER, pm_due INTEGER)")
-        conn.execute("DELETE FROM temp.metric_rows")
-        conn.execute(
-            f"INSERT INTO temp.metric_rows SELECT i.id, {key}, i.severity, {TTD_SQL}, {TTR_SQL}, "
-            f"i.recurring_of IS NOT NULL, i.source IN {_INTERNAL}, i.source IN {_USER}, {PM_DUE} "
-            f"FROM incidents i WHERE {COUNTED}", params)
-        self._loaded = period
+    def bounds(self) -> tuple[int, int] | None:
+        """The first and last detection time of any counted incident (None: there is none)."""
+        ends = "(SELECT {}(detected) FROM incident_figures INDEXED BY incident_figures_month_detected WHERE kind = 'month')"
+        low, high = self.db.conn.execute(f"SELECT {ends.format('min')}, {ends.format('max')}").fetchone()  # two seeks
+        return None if low is None else (low, high)
 
     def counts(self, period: Period) -> dict[tuple[str, str], Counts]:
         """(bucket, severity) → its additive figures."""
-        self.load(period, fresh=True)
+        parts, params = self._parts(period, "code, owed, on_time, count(*)")
         found: dict[tuple[str, str], Counts] = {}
-        rows = self.db.conn.execute(
-            "SELECT k, severity, count(*), count(ttd), count(ttr), sum(recurring), sum(internal), sum(user), "
-            "sum(pm_due) FROM temp.metric_rows GROUP BY k, severity")
-        for k, severity, *figures in rows:
-            found[(k, severity)] = Counts(*figures)
-        # Post-mortems complete and overrides: from their own tables, which are small beside the incidents.
-        for column, sql in (
-            ("postmortems_complete", "SELECT m.k, m.severity, count(*) FROM postmortems p "
-                                     "JOIN temp.metric_rows m ON m.id = p.incident_id "
-                                     "WHERE p.status = 'complete' AND m.pm_due GROUP BY m.k, m.severity"),
-            ("overrides", "SELECT m.k, m.severity, count(*) FROM timeline t "
-                          "JOIN temp.metric_rows m ON m.id = t.incident_id "
-                          "WHERE t.kind = 'close_override' GROUP BY m.k, m.severity"),
-        ):
-            for k, severity, n in self.db.conn.execute(sql):
-                setattr(found.setdefault((k, severity), Counts()), column, n)
+        group = "GROUP BY " + ("" if period.by == "month" else "key, ") + "code, owed, on_time"
+        sql = " UNION ALL ".join(f"{part} {group}" for part in parts)
+        for bucket, code, owed, on_time, n in (self.db.conn.execute(sql, params) if parts else ()):
+            found.setdefault((bucket, SEVERITIES[(code >> 6) & 3]), Counts()).add(code, owed, on_time, n)
         return found
 
-    def quantiles(self, period: Period, figure: str, counts: dict[str, int]) -> tuple[dict[str, Quantiles], Quantiles]:
-        """Median and 90th percentile (nearest rank) of TTD or TTR per bucket, and over all.
-
-        `counts` is how many values each bucket has (from `counts()`): with it, one sort by
-        (bucket, value) numbered by ROW_NUMBER finds every bucket's ranks, a bucket's value at
-        rank r being the row numbered (values in the buckets sorted before it) + r."""
+    def _walk(self, period: Period, figure: str, bucket: str | None, rank: int, count: int,
+              n: int) -> tuple[str, dict[str, object]]:
+        """A scalar subquery: the `rank`-th smallest TTD or TTR (1-based) of the `count` a bucket has,
+        or (bucket None) the period has; `n` keeps its parameters apart from the other walks'. Past
+        the middle it walks from the largest: fewer steps."""
         column = {"ttd": "ttd", "ttr": "ttr"}[figure]
-        self.load(period)
-        params: dict[str, str] = {}
-        values = f"SELECT k, {column} AS v FROM temp.metric_rows WHERE {column} IS NOT NULL"
-        wanted: dict[int, list[tuple[str, int]]] = {}  # one rank can be both the median and the p90
-        before = 0
-        for k in sorted(k for k, n in counts.items() if n):  # BINARY collation orders as Python sorts str
-            for percent in (50, 90):
-                wanted.setdefault(before + nearest_rank(counts[k], percent), []).append((k, percent))
-            before += counts[k]
-        found: dict[str, dict[int, float]] = {}
-        if wanted:
-            marks = ", ".join(str(rank) for rank in wanted)  # integers made here, not user text
-            for rank, v in self.db.conn.execute(
-                    f"SELECT g, v FROM (SELECT v, row_number() OVER (ORDER BY k, v) AS g FROM ({values})) "
-                    f"WHERE g IN ({marks})", params):
-                for k, percent in wanted[rank]:
-                    found.setdefault(k, {})[percent] = v
-        per_bucket = {k: Quantiles(q.get(50), q.get(90)) for k, q in found.items()}
-        total = sum(counts.values())
-        if not total:
-            return per_bucket, Quantiles(None, None)
-        ranks = {50: nearest_rank(total, 50), 90: nearest_rank(total, 90)}
-        at = dict(self.db.conn.execute(
-            f"SELECT g, v FROM (SELECT v, row_number() OVER (ORDER BY v) AS g FROM ({values})) "
-            f"WHERE g IN ({', '.join(str(r) for r in ranks.values())})", params).fetchall())
-        overall = {percent: at.get(rank) for percent, rank in ranks.items()}
-        return per_bucket, Quantiles(overall.get(50), overall.get(90))
+        walk = f"incident_figures_{column}"
+        if bucket is None:  # the period: the walk of its 'total' rows
+            params: dict[str, object] = {"start": period.start, "end": period.end}
+            within = "" if period.whole else " AND +detected >= :start AND +detected < :end"
+            parts = [f"SELECT {column} FROM incident_figures INDEXED BY {walk} WHERE kind = 'total' AND key = '' "
+                     f"AND {column} IS NOT NULL{within}"]
+        else:
+            parts, params = self._parts(period, column, bucket, f"{column} IS NOT NULL", labelled=False, walk=walk)
+            if "b" in params:  # a bucket of a grouping other than months, by its own name here
+                params[f"b{n}"] = params.pop("b")
+                parts = [part.replace(":b", f":b{n}") for part in parts]
+        downward = rank > (count + 1) // 2
+        params[f"skip{n}"] = count - rank if downward else rank - 1
+        return (" UNION ALL ".join(parts) + (" ORDER BY 1 DESC" if downward else " ORDER BY 1")
+                + f" LIMIT 1 OFFSET :skip{n}"), params
 
-    def action_items(self, period: Period, today: str) -> tuple[int, int]:
-        """(closed: done or won't do, overdue: open and due before `today`) among the counted incidents' items."""
-        self.load(period)
-        closed, overdue = self.db.conn.execute(
-            "SELECT coalesce(sum(a.status IN ('done', 'wont-do')), 0), "
-            "coalesce(sum(a.status = 'open' AND a.due IS NOT NULL AND a.due < :today), 0) "
-            "FROM action_items a JOIN temp.metric_rows m ON m.id = a.incident_id", {"today": today}).fetchone()
-        return int(closed), int(overdue)
+    def quantiles(self, period: Period,
+                  wanted: dict[str, tuple[dict[str, int], int]]) -> dict[str, tuple[dict[str, Quantiles], Quantiles]]:
+        """Median and 90th percentile (nearest rank) of each figure (TTD, TTR) per bucket and over the
+        period. `wanted`: figure → (how many values each bucket has, how many the period has). Every
+        walk is a subquery of one statement (a few hundred at most to a statement): a report is a
+        handful of statements, not one per bucket, which matters when a worker shares the GIL."""
+        from oncall.domain.metrics import nearest_rank
+
+        slots: list[tuple[str, str | None, int]] = []
+        terms: list[tuple[str, dict[str, object]]] = []
+        for figure, (counts, total) in wanted.items():
+            for bucket, n in [*((k, c) for k, c in counts.items() if c), (None, total)]:
+                for percent in (50, 90) if n else ():
+                    terms.append(self._walk(period, figure, bucket, nearest_rank(n, percent), n, len(terms)))
+                    slots.append((figure, bucket, percent))
+        values: list[object] = []
+        for first in range(0, len(terms), 300):
+            chunk = terms[first:first + 300]
+            params = {key: value for _, p in chunk for key, value in p.items()}
+            values.extend(self.db.conn.execute("SELECT " + ", ".join(f"({sql})" for sql, _ in chunk), params)
+                          .fetchone())
+        found: dict[tuple[str, str | None], dict[int, float | None]] = {}
+        for (figure, bucket, percent), value in zip(slots, values):
+            found.setdefault((figure, bucket), {})[percent] = None if value is None else float(value)
+        result = {}
+        for figure, (counts, _) in wanted.items():
+            per_bucket = {k: Quantiles(found[(figure, k)].get(50), found[(figure, k)].get(90))
+                          for k, c in counts.items() if c}
+            overall = found.get((figure, None), {})
+            result[figure] = (per_bucket, Quantiles(overall.get(50), overall.get(90)))
+        return result
+
+    def overview(self, period: Period, today: str) -> Overview:
+        """In one statement: the first and last detection time there is, how many of the period's
+        incidents have updates not judged yet, and its action items closed and overdue."""
+        ends = "(SELECT {}(detected) FROM incident_figures INDEXED BY incident_figures_month_detected WHERE kind = 'month')"
+        row = self.db.conn.execute(
+            f"SELECT {ends.format('min')}, {ends.format('max')}, "
+            "(SELECT count(*) FROM incident_figures INDEXED BY incident_figures_unjudged WHERE kind = 'month' "
+            " AND owed < 0 AND detected >= :start AND detected < :end), "
+            + ", ".join(f"(SELECT coalesce(sum({counted}), 0) FROM action_item_figures INDEXED BY "
+                        "action_item_figures_detected WHERE counted AND detected >= :start AND detected < :end)"
+                        for counted in ("status IN ('done', 'wont-do')",
+                                        "status = 'open' AND due IS NOT NULL AND due < :today")),
+            {"today": today, "start": period.start, "end": period.end}).fetchone()
+        return Overview(None if row[0] is None else (row[0], row[1]), row[2], int(row[3]), int(row[4]))
+
+    def unjudged(self, period: Period) -> list[int]:
+        """SEV-1/2 incidents of the period, resolved or closed, whose updates are not judged yet."""
+        return [row[0] for row in self.db.conn.execute(
+            "SELECT incident_id FROM incident_figures INDEXED BY incident_figures_unjudged "
+            "WHERE kind = 'month' AND owed < 0 AND detected >= :start AND detected < :end",
+            {"start": period.start, "end": period.end})]
+
+    def judged(self, results: list[tuple[int, int, int]]) -> None:
+        """Store (incident id, updates owed, on time) for incidents `unjudged` returned."""
+        with self.db.write() as conn:
+            conn.executemany("UPDATE incident_figures SET owed = ?, on_time = ? WHERE incident_id = ? AND owed < 0",
+                             [(owed, on_time, incident_id) for incident_id, owed, on_time in results])
 
     def incident_ids(self, period: Period, bucket: str | None, figure: str) -> list[int]:
-        """The incidents behind one figure of one bucket (None: of the total), worst or newest first."""
-        key, params = self._params(period)
-        where = [COUNTED]
-        if bucket is not None:
-            where.append(f"{key} = :bucket")
-            params["bucket"] = bucket
-        order = "i.detected_at DESC, i.id DESC"
-        if figure == "ttd":
-            where.append("i.started_at IS NOT NULL")
-            order = f"{TTD_SQL} DESC, i.id"
-        elif figure == "ttr":
-            where.append("i.resolved_at IS NOT NULL")
-            order = f"{TTR_SQL} DESC, i.id"
-        elif figure == "recurring":
-            where.append("i.recurring_of IS NOT NULL")
-        elif figure == "internal":
-            where.append(f"i.source IN {_INTERNAL}")
-        elif figure == "user_reported":
-            where.append(f"i.source IN {_USER}")
-        elif figure == "overrides":
-            where.append("EXISTS (SELECT 1 FROM timeline t WHERE t.kind = 'close_override' AND t.incident_id = i.id)")
-        elif figure != "incidents":
+        """The incidents behind one figure of one bucket (None: of the period), worst or newest first."""
+        if figure not in BEHIND:
             raise ValueError(f"unknown figure {figure!r}")
-        sql = f"SELECT i.id FROM incidents i WHERE {' AND '.join(where)} ORDER BY {order}"
-        return [row[0] for row in self.db.conn.execute(sql, params)]
+        order = {"ttd": "ttd DESC, incident_id", "ttr": "ttr DESC, incident_id",
+                 "late_updates": "owed - on_time DESC, detected DESC, incident_id DESC"}.get(
+            figure, "detected DESC, incident_id DESC")
+        select = "incident_id, ttd, ttr, detected, owed, on_time"
+        if bucket is None:
+            params: dict[str, object] = {"start": period.start, "end": period.end}
+            sql = (f"SELECT {select} FROM incident_figures WHERE kind = 'total' "
+                   "AND detected >= :start AND detected < :end" + (f" AND {BEHIND[figure]}" if BEHIND[figure] else ""))
+        else:
+            parts, params = self._parts(period, select, bucket, BEHIND[figure], labelled=False)
+            if not parts:
+                return []
+            sql = " UNION ALL ".join(parts)
+        return [row[0] for row in self.db.conn.execute(f"SELECT incident_id FROM ({sql}) ORDER BY {order}", params)]
+
+    def role_hours(self, period: Period, now: int) -> list[tuple[str, str, str, float]]:
+        """(bucket, person, role, seconds) held on the period's incidents while open: from the role
+        given (or the declaration, if later) to the role ended, the last resolution, or `now`."""
+        if period.by not in ("month", "asset", "cause"):
+            raise ValueError(f"person-hours are by month, asset or cause, not {period.by!r}")
+        # Settled spells carry their seconds (a stored column); the few still running count to now.
+        seconds = "sum(coalesce(seconds, max(0, :now - max(held_from, declared))))"
+        params: dict[str, object] = {"start": period.start, "end": period.end, "now": now}
+        parts = []
+        if period.by != "month":
+            # read in the index's order (by asset or cause, person, role): the GROUP BY sorts nothing
+            within = "" if period.whole else " AND +detected >= :start AND +detected < :end"
+            parts.append(f"SELECT {period.by}, person, role, {seconds} FROM role_spells INDEXED BY "
+                         f"role_spells_{period.by} WHERE counted{within} GROUP BY {period.by}, person, role")
+        for n, month in enumerate(period.months if period.by == "month" else ()):
+            params.update({f"k{n}": month.key, f"lo{n}": month.low, f"hi{n}": month.high})
+            inside = month.low <= month.utc_low and month.utc_high <= month.high
+            within = "" if inside else f" AND +detected >= :lo{n} AND +detected < :hi{n}"
+            parts.append(f"SELECT :k{n}, person, role, {seconds} FROM role_spells INDEXED BY role_spells_month "
+                         f"WHERE counted AND month = :k{n}{within} GROUP BY person, role")
+            for e, (low, high) in enumerate(month.edges()):
+                params.update({f"e{n}_{e}lo": low, f"e{n}_{e}hi": high})
+                parts.append(f"SELECT :k{n}, person, role, {seconds} FROM role_spells INDEXED BY role_spells_detected "
+                             f"WHERE counted AND detected >= :e{n}_{e}lo AND detected < :e{n}_{e}hi "
+                             "GROUP BY person, role")
+        if not parts:
+            return []
+        return [(bucket, person, role, float(s)) for bucket, person, role, s
+                in self.db.conn.execute(" UNION ALL ".join(parts), params) if s]
+
+    def incidents_held(self, period: Period, person: str | None, role: str | None, bucket: str | None,
+                       now: int) -> list[int]:
+        """The period's incidents on which `person` (None: anyone) held `role` (None: any), in one
+        bucket (None: all), the most hours first."""
+        if period.by not in ("month", "asset", "cause"):
+            raise ValueError(f"person-hours are by month, asset or cause, not {period.by!r}")
+        params: dict[str, object] = {"start": period.start, "end": period.end, "now": now, "person": person,
+                                     "role": role, "bucket": bucket}
+        where = "counted AND detected >= :start AND detected < :end"
+        if bucket is not None and period.by == "month":
+            month = next((m for m in period.months if m.key == bucket), None)
+            if month is None:
+                return []
+            params["start"], params["end"] = month.low, month.high
+        elif bucket is not None:
+            where += f" AND {period.by} = :bucket"
+        where += (" AND person = :person" if person is not None else "") + (" AND role = :role" if role else "")
+        return [row[0] for row in self.db.conn.execute(
+            "SELECT incident_id FROM role_spells INDEXED BY role_spells_detected "
+            f"WHERE {where} GROUP BY incident_id "
+            "ORDER BY sum(coalesce(seconds, max(0, :now - max(held_from, declared)))) DESC, incident_id DESC",
+            params)]
