@@ -105,6 +105,9 @@ SCENES = {
     "drill": (["D", "n", *"cac", "tab", *"60", "enter", "+21s"], SIZE),
     "drill-scorecard": (["D", "n", *"cac", "tab", *"60", "enter", "+9s", "E", "enter"], SIZE),
     "sync": (["S"], SIZE),
+    "report": (["r", *"EMEA spend is zero since 09:00"], SIZE),
+    "triage": (["r", *"EMEA spend is zero on the ROI dashboard", "ctrl+s", "enter", "s"], SIZE),
+    "incident-lineage": (["enter", "7"], SIZE),
     "queue-80x24": ([], NARROW),
     "incident-80x24": (["enter"], NARROW),
 }

@@ -80,10 +80,16 @@ def ensure_demo_root(now: datetime) -> Path:
         # command) must not both find the database empty and seed it twice.
         with database.write() as conn:
             if conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0:
+                from oncall.demo.history import seed_history
                 from oncall.demo.samples import seed_samples
                 from oncall.workspace.loader import load_workspace
 
-                seed_samples(database, load_workspace(root).config, now)
+                config = load_workspace(root).config
+                seed_samples(database, config, now)
+                seed_history(database, config, now)  # a year of closed incidents before the samples
+                from oncall.demo.intake_samples import seed_intake
+
+                seed_intake(database, config, root, now)  # a dbt run, an alert that kept firing, a Slack report
     finally:
         database.close()
     return root
