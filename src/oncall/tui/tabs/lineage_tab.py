@@ -77,17 +77,19 @@ def _label(branch: Branch, centre: bool = False) -> Text:
     asset = branch.asset
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(asset.name if asset.name else asset.id, "bold" if centre else "")
-    text.append(f"  {asset.kind.value}", "dim")
+    text.append(f" · {asset.kind.value}", "dim")
     if asset.owner:
-        text.append(f"  owner {asset.owner}")
+        text.append(f" · owner {asset.owner}")
     if branch.freshness:
         failing = branch.freshness.lower() in FAILING_FRESHNESS
-        text.append(f"  freshness {branch.freshness}", "bold red" if failing else "")
+        text.append(" · ")
+        text.append(f"freshness {branch.freshness}", "bold red" if failing else "")
     for incident in branch.incidents:
         style = {"SEV-1": "bold red", "SEV-2": "bold yellow"}.get(incident.severity, "bold")
-        text.append(f"  ● {incident.ref} {incident.severity} {incident.status}", style)
+        text.append(" · ")
+        text.append(f"● {incident.ref} {incident.severity} {incident.status}", style)
     if branch.repeated:
-        text.append("  (see above)", "dim")
+        text.append(" · (see above)", "dim")
     if centre:
-        text.append("  ← this incident's asset", "dim")
+        text.append(" ← this incident's asset", "dim")
     return text
