@@ -59,6 +59,10 @@ async def shoot(name: str, keys: list[str], size: tuple[int, int], scratch: Path
     app = build_demo_app(scratch / name, NOW)
     if name == "sync":
         refuse_one_update(app)
+    if name == "metrics":  # as `make run` shows it: the demo's year of history behind the live incidents
+        from oncall.demo.history import seed_history
+
+        seed_history(app.session.database, app.session.config, NOW)
     if name.startswith("drill"):  # toasts come and go with real time: not part of the picture
         app.notify = lambda *args, **kwargs: None
     async with app.run_test(size=size) as pilot:
