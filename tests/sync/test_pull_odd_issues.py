@@ -108,3 +108,24 @@ def test_a_fault_in_the_pull_itself_never_stops_the_push(workspace, service, jir
     [issue] = jira_server.issues.values()
     assert issue.fields["status"]["name"] == "In Progress"
     assert pull is not None
+
+
+def test_a_teammates_incident_keeps_how_it_was_found_and_who_reported_it(workspace, service, jira_server,
+                                                                        slack_server, tokens, make_worker):
+    from dataclasses import replace
+
+    description = "*Impact:* x\n*Affected asset:* cac-dashboard\n*Detected by:* alert\n*Reported by:* sofia"
+    jira_server.add_issue("[SEV-2] From a teammate", [*LABELS, "oncall-beef0001-inc-1"], description=description)
+    jira_server.add_issue("[SEV-3] Odd reporter", [*LABELS, "oncall-beef0001-inc-2"],
+                          description="*Detected by:* pager\n*Reported by:* not a person at all")
+    ours = service.declare(replace(DECLARATION, reported_by="sofia@example.com"))
+
+    worker = make_worker(configure(workspace, jira_server, slack_server))
+    assert worker.drain().complete
+    pulled = {i.title: i for i in (service.get(r.id) for r in QueueReader(service.db).window(QueueFilter(), 0, 10))}
+    teammate = pulled["From a teammate"]
+    assert (teammate.source.value, teammate.reported_by, teammate.asset) == ("alert", "sofia", "cac-dashboard")
+    odd = pulled["Odd reporter"]
+    assert (odd.source.value, odd.reported_by) == ("user_report", "")
+    sent = jira_server.issues[RemoteIds(service.db).incident(ours.id).jira_key].fields["description"]
+    assert "*Reported by:* sofia@example.com" in sent

@@ -236,6 +236,8 @@ def jira_description(incident: Incident, label: str) -> str:
         f"*Detected by:* {incident.source.value}",
         f"*Incident Commander:* {incident.ic or 'unassigned'}",
     ]
+    if incident.reported_by:  # a teammate's console that pulls it answers the same person
+        lines.append(f"*Reported by:* {incident.reported_by}")
     if incident.is_drill:
         lines.insert(0, "*This is a drill.*")
     lines.append(f"\n_Kept in sync by oncall ({label})._")

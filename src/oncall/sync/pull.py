@@ -64,6 +64,8 @@ _LABEL = re.compile(r"^oncall-[0-9a-z]+-inc-\d+$")
 _SEV = re.compile(r"^sev-([123])$")
 _SUMMARY_SEV = re.compile(r"^\[SEV-[123]\]\s*")
 _ASSET = re.compile(r"\*Affected asset:\*\s*(\S{1,100})")
+_SOURCE = re.compile(r"\*Detected by:\*\s*([a-z_]{1,20})")
+_REPORTER = re.compile(r"\*Reported by:\*\s*(\S{1,254})")
 PULLED_AT = "jira_pulled_at"
 ACTIONS_PULLED_AT = "jira_actions_pulled_at"  # kept back while an item's local change is on its way out
 # sync_state key + item id: JSON {status, assignee} of the item's issue as the sync last saw or set it.
@@ -179,13 +181,16 @@ def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue
     severity = next((Severity(f"SEV-{m.group(1)}") for m in map(_SEV.match, issue.labels) if m), Severity.SEV2)
     status = _status_from_jira(config, issue.status) or Status.INVESTIGATING
     asset = _ASSET.search(issue.description or "")
+    source = _pulled_source(issue)
+    reporter = _REPORTER.search(issue.description or "") if isinstance(issue.description, str) else None
     incident = Incident(
         title=_title(issue),
         severity=severity,
         status=status,
         asset=asset.group(1) if asset else "unknown",
-        source=DetectionSource.DRILL if "drill" in issue.labels else DetectionSource.USER_REPORT,
+        source=source,
         is_drill="drill" in issue.labels,
+        reported_by=_reporter(config, reporter.group(1)) if reporter else "",
         detected_at=created,
         declared_at=None if status is Status.TRIAGE else created,
         updated_at=at,
@@ -199,6 +204,30 @@ def _import(database: Database, config: Config, ids: RemoteIds, issue: JiraIssue
             text=f"{severity.value} pulled from Jira {issue.key} (declared by a teammate)",
             data={"severity": severity.value, "status": status.value, "jira": issue.key},
         ), now)
+
+
+def _pulled_source(issue: JiraIssue) -> DetectionSource:
+    """How a teammate's incident was found, as its description says (a drill by its label)."""
+    if "drill" in issue.labels:
+        return DetectionSource.DRILL
+    said = _SOURCE.search(issue.description) if isinstance(issue.description, str) else None
+    try:
+        source = DetectionSource(said.group(1)) if said else DetectionSource.USER_REPORT
+    except ValueError:
+        return DetectionSource.USER_REPORT
+    return DetectionSource.USER_REPORT if source is DetectionSource.DRILL else source
+
+
+def _reporter(config: Config, text: str) -> str:
+    """The reporter the description names, if it is one oncall can answer; else nobody."""
+    from oncall.domain.reporter import parse_reporter
+    from oncall.domain.rules import RuleViolation
+
+    try:
+        found = parse_reporter(text, lambda person: config.person(person) is not None)
+    except RuleViolation:
+        return ""
+    return found.value if found else ""
 
 
 def _apply_status(database: Database, config: Config, incident_id: int, issue: JiraIssue, now: float) -> bool:
