@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from oncall.cli import arguments
+from oncall.cli import arguments, incident_cmds
 from oncall.cli.arguments import DASHED_TEXT, incident_id, take_dashed_values
-from oncall.cli.context import EXIT_REFUSED, CommandError, clock, print_json, resolve_workspace
+from oncall.cli.context import CommandError, clock, print_json, resolve_workspace
 from oncall.domain.detection import UNKNOWN_ASSET
 from oncall.domain.rules import RuleViolation
 
@@ -74,27 +74,15 @@ def _intake(args: argparse.Namespace):
     return database, IntakeService(database, workspace.config, clock(), workspace.actor(), root=workspace.root)
 
 
-def _act(action):
-    try:
-        return action()
-    except RuleViolation as error:
-        raise CommandError(str(error), EXIT_REFUSED) from None
-
-
 def _get(service, number: int):
-    from oncall.store.incidents import IncidentNotFound
-
-    try:
-        return service.incident_service.get(arguments.check_incident_id(number))
-    except IncidentNotFound as error:
-        raise CommandError(str(error)) from None
+    return incident_cmds._get(service.incident_service, number)
 
 
-def _say(args, incident, message: str) -> None:
-    if args.json:
-        print_json({"ref": incident.ref, **incident.model_dump(mode="json")})
-    else:
-        print(message)
+def _known_asset(service, asset: str, hint: str = "") -> None:
+    """An asset the workspace does not list is bad input (exit 2), as in `oncall declare`."""
+    if asset and service.config.assets and not service.config.asset(asset):
+        known = ", ".join(a.id for a in service.config.assets)
+        raise CommandError(f"unknown asset {asset!r}; known assets: {known}{hint}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -112,12 +100,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             parse_reporter(args.reporter, lambda person: service.config.person(person) is not None)
         except RuleViolation as problem:
             raise CommandError(f"--from: {str(problem).removeprefix('reported-by: ')}") from None
-        if args.asset and service.config.assets and not service.config.asset(args.asset):
-            known = ", ".join(a.id for a in service.config.assets)
-            raise CommandError(f"unknown asset {args.asset!r}; known assets: {known} (or leave --asset out)")
-        reported = _act(lambda: service.report(args.reporter, " ".join(args.text), args.asset))
+        _known_asset(service, args.asset, " (or leave --asset out)")
+        reported = incident_cmds._act(lambda: service.report(args.reporter, " ".join(args.text), args.asset))
         incident = reported.incident
-        _say(args, incident, f"opened {incident.ref} for triage: {incident.title} (on {incident.asset}); "
+        incident_cmds._report(args, incident, f"opened {incident.ref} for triage: {incident.title} (on {incident.asset}); "
                              f"{args.reporter} is acknowledged")
     finally:
         database.close()
@@ -130,12 +116,10 @@ def cmd_triage_declare(args: argparse.Namespace) -> int:
     database, service = _intake(args)
     try:
         _get(service, args.id)
-        if args.asset and service.config.assets and not service.config.asset(args.asset):
-            known = ", ".join(a.id for a in service.config.assets)
-            raise CommandError(f"unknown asset {args.asset!r}; known assets: {known}")
+        _known_asset(service, args.asset)
         status = Status.IDENTIFIED if args.identified else Status.INVESTIGATING
-        incident = _act(lambda: service.declare_item(args.id, args.severity, args.asset, status))
-        _say(args, incident, f"{incident.ref} is declared {incident.severity.value}, {incident.status.value}"
+        incident = incident_cmds._act(lambda: service.declare_item(args.id, args.severity, args.asset, status))
+        incident_cmds._report(args, incident, f"{incident.ref} is declared {incident.severity.value}, {incident.status.value}"
                              + (f"; {incident.reported_by} is told" if incident.reported_by else ""))
     finally:
         database.close()
@@ -150,8 +134,8 @@ def cmd_triage_dismiss(args: argparse.Namespace) -> int:
     database, service = _intake(args)
     try:
         _get(service, args.id)
-        incident = _act(lambda: service.dismiss_item(args.id, args.reason))
-        _say(args, incident, f"{incident.ref} is dismissed" + (f"; {incident.reported_by} is told why"
+        incident = incident_cmds._act(lambda: service.dismiss_item(args.id, args.reason))
+        incident_cmds._report(args, incident, f"{incident.ref} is dismissed" + (f"; {incident.reported_by} is told why"
                                                                  if incident.reported_by else ""))
     finally:
         database.close()
@@ -162,11 +146,9 @@ def cmd_asset(args: argparse.Namespace) -> int:
     database, service = _intake(args)
     try:
         _get(service, args.id)
-        if service.config.assets and not service.config.asset(args.asset):
-            known = ", ".join(a.id for a in service.config.assets)
-            raise CommandError(f"unknown asset {args.asset!r}; known assets: {known}")
-        incident = _act(lambda: service.incident_service.set_asset(args.id, args.asset))
-        _say(args, incident, f"{incident.ref} is on {incident.asset}")
+        _known_asset(service, args.asset)
+        incident = incident_cmds._act(lambda: service.incident_service.set_asset(args.id, args.asset))
+        incident_cmds._report(args, incident, f"{incident.ref} is on {incident.asset}")
     finally:
         database.close()
     return 0

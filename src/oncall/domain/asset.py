@@ -36,6 +36,12 @@ class Asset(BaseModel):
     table: str = ""
 
 
+def names_of(asset: Asset) -> tuple[str, ...]:
+    """How tools outside oncall name an asset, lowercased: its id, its id with `_` for `-` (dbt
+    names its models `stg_ad_spend`), and its table."""
+    return tuple(name.lower() for name in (asset.id, asset.id.replace("-", "_"), asset.table) if name)
+
+
 def downstream_of(asset_id: str, assets: list[Asset]) -> list[Asset]:
     """Assets that read from `asset_id`: the people to tell when it breaks."""
     return [asset for asset in assets if asset_id in asset.upstream]

@@ -19,11 +19,12 @@ again (`tell_reporter`, called by `IncidentService.change_status`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from oncall.domain.asset import names_of
 from oncall.domain.clock import Clock, to_text
 from oncall.domain.detection import DetectionSource
 from oncall.domain.incident import EventKind, Incident, TimelineEvent
@@ -124,30 +125,30 @@ class IntakeService:
         if signal.firing == item.firing:
             if not signal.firing:
                 tally.unchanged += 1  # resolved again: nothing new
-                self.items.save(_replace(item, last_seen=now, last_observed=observed))
+                self.items.save(replace(item, last_seen=now, last_observed=observed))
                 return
             repeats = item.repeats + 1
             noted = item.repeat_noted
             if noted is None or now - noted >= REPEAT_NOTE_EVERY:
                 since = f" since {to_text(noted)}" if noted else ""
                 times = "once more" if repeats == 1 else f"{repeats} times in all"
-                self._note(item.incident_id, f"{_origin_name(signal)} fired again ({times}{since}): {signal.title}",
+                self.note(item.incident_id, f"{_origin_name(signal)} fired again ({times}{since}): {signal.title}",
                            {"intake": "repeat", "key": signal.intake_key, "repeats": repeats})
                 noted = now
-            self.items.save(_replace(item, last_seen=now, last_observed=observed, repeats=repeats, repeat_noted=noted))
+            self.items.save(replace(item, last_seen=now, last_observed=observed, repeats=repeats, repeat_noted=noted))
             tally.updated.append(item.incident_id)
             return
         if signal.firing:
-            self._note(item.incident_id, f"{_origin_name(signal)} is firing again: {signal.title}"
+            self.note(item.incident_id, f"{_origin_name(signal)} is firing again: {signal.title}"
                        + (f"\n{signal.details}" if signal.details else ""),
                        {"intake": "firing", "key": signal.intake_key, **_when(signal)})
             tally.updated.append(item.incident_id)
         else:
-            self._note(item.incident_id, f"{_origin_name(signal)} recovered: {signal.title}"
+            self.note(item.incident_id, f"{_origin_name(signal)} recovered: {signal.title}"
                        + (f"\n{signal.details}" if signal.details else ""),
                        {"intake": "recovered", "key": signal.intake_key, **_when(signal)})
             tally.recovered.append(item.incident_id)
-        self.items.save(_replace(item, firing=signal.firing, last_seen=now, last_observed=observed, repeats=0,
+        self.items.save(replace(item, firing=signal.firing, last_seen=now, last_observed=observed, repeats=0,
                                  repeat_noted=None))
 
     def _open(self, signal: Signal, now: datetime) -> Incident:
@@ -162,7 +163,7 @@ class IntakeService:
         self.items.add(IntakeItem(signal.intake_key, incident.id, signal.origin, True, now, now, signal.observed_at, 0,
                                   None, signal.link))
         if signal.link:
-            self._note(incident.id, f"{_origin_name(signal)}: {signal.link}",
+            self.note(incident.id, f"{_origin_name(signal)}: {signal.link}",
                        {"intake": "opened", "key": signal.intake_key, "link": signal.link, **_when(signal)})
         return incident
 
@@ -175,10 +176,7 @@ class IntakeService:
         if not self.config.assets:
             return name
         lowered = name.lower()
-        for asset in self.config.assets:
-            if lowered in (asset.id, asset.id.replace("-", "_"), asset.table.lower()):
-                return asset.id
-        return UNKNOWN_ASSET
+        return next((asset.id for asset in self.config.assets if lowered in names_of(asset)), UNKNOWN_ASSET)
 
     # -- lineage -----------------------------------------------------------------------------
 
@@ -221,7 +219,7 @@ class IntakeService:
             self.items.add(IntakeItem(key or f"report:{incident.id}", incident.id, "report", True, now, now, None, 0,
                                       None, clean_line(link).strip(), channel, ts))
             if link:
-                self._note(incident.id, f"reported in Slack: {clean_line(link).strip()}",
+                self.note(incident.id, f"reported in Slack: {clean_line(link).strip()}",
                            {"intake": "report", "link": clean_line(link).strip()})
             tell_reporter(self.incident_service, incident, "acknowledged")
         return Reported(self.incident_service.get(incident.id), True)
@@ -279,13 +277,10 @@ class IntakeService:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _note(self, incident_id: int, text: str, data: dict) -> TimelineEvent:
-        incident = self.incident_service.incidents.get(incident_id)
-        updated = incident.model_copy(update={"updated_at": self.clock.now()})
-        self.incident_service.incidents.save(updated)
-        return self.incident_service.timeline.append(TimelineEvent(
-            incident_id=incident_id, at=self.clock.now(), actor=self.actor, kind=EventKind.INTAKE, text=text,
-            data=data))
+    def note(self, incident_id: int, text: str, data: dict) -> TimelineEvent:
+        """An intake line on the item's timeline (a repeat, a recovery, where it came from)."""
+        service = self.incident_service
+        return service._record(service._touch(service.incidents.get(incident_id)), EventKind.INTAKE, text, data)
 
 
 REPORTER_NOTES = {"acknowledged": "reporter-acknowledged", "declared": "reporter-declared",
@@ -314,12 +309,6 @@ def _origin_name(signal: Signal) -> str:
 
 def _when(signal: Signal) -> dict:
     return {"observed_at": to_text(signal.observed_at)} if signal.observed_at else {}
-
-
-def _replace(item: IntakeItem, **changes) -> IntakeItem:
-    from dataclasses import replace
-
-    return replace(item, **changes)
 
 
 def _union(*groups: Sequence[int]) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Iterable
 
-from oncall.domain.asset import Asset, AssetKind
+from oncall.domain.asset import Asset, AssetKind, names_of
 from oncall.domain.intake import LineageNode
 from oncall.store.db import Database
 
@@ -28,9 +28,8 @@ def asset_ids(nodes: Iterable[LineageNode], configured: list[Asset]) -> dict[str
     is its name or table; otherwise its own id: its name (a source: `source_name.table`)."""
     by_name: dict[str, str] = {}
     for asset in configured:
-        for name in (asset.id, asset.id.replace("-", "_"), asset.table):
-            if name:
-                by_name.setdefault(name.lower(), asset.id)
+        for name in names_of(asset):
+            by_name.setdefault(name, asset.id)
     found: dict[str, str] = {}
     taken = {a.id for a in configured}
     for node in nodes:

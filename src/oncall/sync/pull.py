@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from oncall.domain.action_items import ActionItem, ActionStatus
 from oncall.domain.clock import FrozenClock
 from oncall.domain.incident import TITLE_MAX, DetectionSource, EventKind, Incident, TimelineEvent
+from oncall.domain.detection import UNKNOWN_ASSET
 from oncall.domain.rules import RuleViolation, check_transition
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
@@ -476,14 +477,13 @@ def pull_slack_reports(database: Database, config: Config, slack: SlackAdapter, 
 def _open_report(database: Database, config: Config, intake, channel: str, found: "slack_reports.SlackReport",
                  key: str, link: str) -> int:
     """The triage item for one report, with a note of who reported and flagged it, in one transaction.
-    The reporter is the roster person with the author's Slack id, else the Slack id itself."""
-    person = next((p for p in config.people if p.slack_id and p.slack_id == found.reporter), None)
-    asset = slack_reports.guess_asset(found.text, config.assets)
+    The service makes the reporter the roster person with the author's Slack id (else the Slack id
+    itself) and puts the item on the one asset the text names (`IntakeService.report`)."""
     with database.write():
-        reported = intake.report(person.id if person else found.reporter, found.text, asset, link=link, key=key,
-                                 slack_thread=(channel, found.ts))
+        reported = intake.report(found.reporter, found.text, link=link, key=key, slack_thread=(channel, found.ts))
         incident = reported.incident
         assert incident.id is not None
+        asset = "" if incident.asset == UNKNOWN_ASSET else incident.asset
         if reported.created:
             assert config.slack is not None
             text = f"reported in Slack by {_slack_person(config, found.reporter)}"
@@ -495,10 +495,9 @@ def _open_report(database: Database, config: Config, intake, channel: str, found
                     ", ".join(_slack_person(config, user) for user in others) if others else "the reporter")
             if not asset:
                 text += "; no asset named: the IC chooses"
-            TimelineRepository(database).append(TimelineEvent(
-                incident_id=incident.id, at=intake.clock.now(), actor=intake.actor, kind=EventKind.INTAKE,
-                text=text, data={"intake": "slack-report", "how": found.how, "reporter_slack_id": found.reporter,
-                                 "flagged_by": list(found.flagged_by), "asset_guessed": asset, "link": link}))
+            intake.note(incident.id, text, {"intake": "slack-report", "how": found.how,
+                                            "reporter_slack_id": found.reporter, "flagged_by": list(found.flagged_by),
+                                            "asset_guessed": asset, "link": link})
     return incident.id
 
 
