@@ -47,14 +47,21 @@ def downstream_of(asset_id: str, assets: list[Asset]) -> list[Asset]:
     return [asset for asset in assets if asset_id in asset.upstream]
 
 
-def all_downstream(asset_id: str, assets: list[Asset]) -> list[Asset]:
-    """Every asset that reads from `asset_id`, directly or further down, nearest first, each once
-    (a lineage cycle ends the walk): everyone who used data that went wrong. The readers of each
-    asset are indexed once, so dbt-sized lineage (thousands of assets) takes milliseconds."""
+def readers_of(assets: list[Asset]) -> dict[str, list[Asset]]:
+    """Asset id → the assets that read it, indexed once for any number of walks."""
     reading: dict[str, list[Asset]] = {}
     for asset in assets:
         for parent in dict.fromkeys(asset.upstream):
             reading.setdefault(parent, []).append(asset)
+    return reading
+
+
+def all_downstream(asset_id: str, assets: list[Asset],
+                   reading: dict[str, list[Asset]] | None = None) -> list[Asset]:
+    """Every asset that reads from `asset_id`, directly or further down, nearest first, each once
+    (a lineage cycle ends the walk): everyone who used data that went wrong. `reading` is
+    `readers_of(assets)`, given when walking many times over the same assets (dbt-sized lineage)."""
+    reading = readers_of(assets) if reading is None else reading
     found: dict[str, Asset] = {}
     frontier = [asset_id]
     while frontier:

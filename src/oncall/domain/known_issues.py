@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from oncall.domain.asset import Asset
+from oncall.domain.asset import Asset, all_downstream, readers_of
 from oncall.domain.incident import Incident
 from oncall.domain.severity import Severity
 from oncall.domain.status import Status
@@ -118,13 +118,13 @@ def known_issues(incidents: Iterable[Incident], assets: list[Asset], next_update
 
     causes: dict[str, list[Cause]] = {}
     causes_of: dict[int, Cause] = {}
-    readers = _Lineage(assets)
+    reading = readers_of(assets)  # indexed once: the list walks once per open incident on every sync pass
     for incident in listed:  # most urgent first: each asset's causes come out in that order
         assert incident.id is not None
         cause = causes_of[incident.id] = Cause(incident.id, incident.ref, incident.severity, incident.status,
                                                incident.asset, name(incident.asset), incident.title)
-        for reader in readers.downstream(incident.asset):
-            causes.setdefault(reader, []).append(cause)
+        for reader in all_downstream(incident.asset, assets, reading):
+            causes.setdefault(reader.id, []).append(cause)
 
     rows: list[KnownIssue] = []
     with_incident = {incident.asset for incident in listed}
@@ -159,29 +159,3 @@ def _since(incident: Incident) -> datetime:
 
 def _urgency(incident: Incident) -> tuple:
     return incident.severity.rank, _since(incident), incident.id or 0
-
-
-class _Lineage:
-    """Downstream walks over one map of readers, built once. The same answer as
-    `asset.all_downstream` (nearest first, each once, a cycle ends the walk), which scans every
-    asset at each step: fine for oncall.toml's dozen assets, seconds a walk for a dbt manifest's
-    thousands, and the list walks once per open incident on every sync pass."""
-
-    def __init__(self, assets: list[Asset]) -> None:
-        self.readers: dict[str, list[Asset]] = {}
-        for asset in assets:
-            for parent in dict.fromkeys(asset.upstream):
-                self.readers.setdefault(parent, []).append(asset)
-
-    def downstream(self, asset_id: str) -> list[str]:
-        found: dict[str, None] = {}
-        frontier = [asset_id]
-        while frontier:
-            following = []
-            for current in frontier:
-                for reader in self.readers.get(current, ()):
-                    if reader.id != asset_id and reader.id not in found:
-                        found[reader.id] = None
-                        following.append(reader.id)
-            frontier = following
-        return list(found)

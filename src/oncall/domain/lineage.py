@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oncall.domain.asset import Asset
+from oncall.domain.asset import Asset, readers_of
 
 DEPTH = 6  # levels each way: enough for source → staging → mart → dashboard chains
 
@@ -103,10 +103,7 @@ def lineage_around(asset_id: str, assets: list[Asset], incidents: dict[str, list
     def parents(asset: Asset) -> list[Asset]:
         return [by_id[parent] for parent in asset.upstream if parent in by_id]
 
-    reading: dict[str, list[Asset]] = {}  # asset id → the assets that read it (one pass, not one per step)
-    for asset in assets:
-        for parent in asset.upstream:
-            reading.setdefault(parent, []).append(asset)
+    reading = readers_of(assets)  # one pass, not one per step
 
     def readers(asset: Asset) -> list[Asset]:
         return reading.get(asset.id, [])
