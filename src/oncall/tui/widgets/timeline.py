@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from oncall.domain.clock import from_text
 from oncall.domain.incident import EventKind
+from oncall.tui.widgets.steady_scrollbar import SteadyScrollBar
 
 # The events that change the shape of the response stand out in bold.
 EMPHASIZED = frozenset({EventKind.DECLARED, EventKind.STATUS_CHANGED, EventKind.SEVERITY_CHANGED,
@@ -211,12 +212,13 @@ class TimelineView(ScrollView, can_focus=True):
     def _grow(self, size: Size) -> None:
         """More lines below a scrollbar that is already shown: only its thumb moves, so the screen
         needs no new layout (setting `virtual_size` would ask Textual for one, a frame later)."""
-        self.set_reactive(TimelineView.virtual_size, size)
-        self._scroll_update(size)
-        if self._follow:
-            self._follow = False
-            self.scroll_to(y=max(size.height - self.scrollable_content_region.height, 0),
-                           animate=False, force=True, immediate=True)
+        with self.vertical_scrollbar.held():  # painted once, and only if its thumb moved
+            self.set_reactive(TimelineView.virtual_size, size)
+            self._scroll_update(size)
+            if self._follow:
+                self._follow = False
+                self.scroll_to(y=max(size.height - self.scrollable_content_region.height, 0),
+                               animate=False, force=True, immediate=True)
 
     def say(self, text: str) -> None:
         """What to show while there are no events (they are being read, or could not be)."""
@@ -235,6 +237,16 @@ class TimelineView(ScrollView, can_focus=True):
         return [
             "".join(segment.text for segment in self._prefix(event, styles)) + event.text for event in self.events
         ]
+
+    @property
+    def vertical_scrollbar(self) -> SteadyScrollBar:
+        """Textual's scrollbar, repainted only when its thumb moves (`steady_scrollbar.py`)."""
+        if self._vertical_scrollbar is None:
+            bar = self._vertical_scrollbar = SteadyScrollBar(vertical=True, name="vertical",
+                                                             thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar  # type: ignore[return-value]
 
     # -- layout -------------------------------------------------------------------------------
 
