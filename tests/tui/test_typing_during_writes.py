@@ -178,6 +178,36 @@ async def test_the_queue_under_an_open_incident_shows_outside_changes_when_it_co
         teammate.db.close()
 
 
+async def test_the_incident_under_a_form_catches_up_when_the_form_closes(demo_app):
+    """While a person types into a form, an outside change leaves the dimmed incident behind it as
+    it is (repainting it would blend the whole screen again under each key); closing the form shows
+    the change, and what was typed is saved."""
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("enter", "2")
+        await settled(pilot)
+        screen = app.screen
+        view = screen.query_one("#timeline", TimelineView)
+        shown = len(view.events)
+        await pilot.press("n")
+        assert isinstance(app.screen, TextScreen)
+        await pilot.press(*"rows back")
+        teammate = other_process(app)
+        for n in range(3):
+            teammate.add_note(1, f"teammate's finding {n}")
+            app.check_for_changes()
+            await pilot.pause()
+        assert len(view.events) == shown, "the incident behind the form was read again"
+        await pilot.press("enter")
+        await settled(pilot)
+        assert app.screen is screen
+        texts = view.text_lines()
+        assert [line.split("  ")[-1] for line in texts[-4:]] == [
+            "teammate's finding 0", "teammate's finding 1", "teammate's finding 2", "rows back"]
+        teammate.db.close()
+
+
 async def test_home_pressed_with_the_timeline_tab_still_being_laid_out_reaches_the_oldest(demo_app):
     from textual.actions import SkipAction
 
