@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -95,6 +95,7 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
         self.whole = False
         self._read_once = False
         self._gone = False
+        self._resumed_once = False
         self._latest_stale = False
         self.roles = RoleHolders()
 
@@ -343,7 +344,13 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
                 view.say(message)  # shown where no events are, not over ones already shown
             self.notify(message, severity="error", markup=False)
 
-    def on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual calls one handler per class, this one first, then `Screen._on_screen_resume`,
+        # which restyles every widget: not when the screen was just mounted, and styled as each
+        # widget was (about 10 ms of opening an incident).
+        if not self._resumed_once:
+            self._resumed_once = True
+            event.refresh_styles = False
         self._load()
 
     def on_data_changed(self, message: DataChanged) -> None:
