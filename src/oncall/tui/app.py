@@ -36,6 +36,7 @@ BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
 RUNBOOKS_AFTER_SECONDS = 1.0
 WARM_UP_AFTER_SECONDS = 0.1
+CSS_CLASSES_AT_ONCE = 4  # widget classes whose CSS is parsed in one go while warming up
 DUE_CHECK_SECONDS = 15  # how often to look for a stakeholder update that has fallen due
 DRILL_SHOW_WITHIN = timedelta(seconds=30)  # an inject older than this is not shown as news
 DRILL_TICK_SECONDS = 1.0  # how often the running drill's injects are looked at (scenario time runs at its speed)
@@ -122,12 +123,48 @@ class OncallApp(App):
         gc.set_threshold(*GC_THRESHOLDS)
 
     def warm_up(self) -> None:
-        """Import what opening an incident needs while nobody waits: the first open of a console
-        paid for it (about 40 ms more than the others)."""
+        """Import and parse what opening an incident needs while nobody waits, in steps that let a
+        key pressed meanwhile through: the first open of a console paid for it (about 40 ms more
+        than the others, then 15-20 ms: the services it reads through, and its widgets' CSS)."""
         import oncall.tui.screens.composer  # noqa: F401
         import oncall.tui.screens.incident  # noqa: F401
         import oncall.tui.screens.picker  # noqa: F401
         import oncall.tui.screens.runbook_viewer  # noqa: F401
+
+        self.call_later(self._warm_up_services)
+
+    def _warm_up_services(self) -> None:
+        import rich._emoji_codes  # noqa: F401  (the first markup with text in it)
+
+        import oncall.service.incidents  # noqa: F401
+        import oncall.service.informed  # noqa: F401
+        import oncall.service.postmortems  # noqa: F401
+        import oncall.service.runbooks  # noqa: F401
+        from textual.widget import Widget
+
+        classes, pending = [], [Widget]
+        while pending:
+            for subclass in pending.pop().__subclasses__():
+                if subclass not in classes:
+                    classes.append(subclass)
+                    pending.append(subclass)
+        self.call_later(self._parse_widget_css, [cls for cls in classes if cls.__module__.startswith("oncall.")])
+
+    def _parse_widget_css(self, classes: list[type]) -> None:
+        """Parse oncall widgets' DEFAULT_CSS into the stylesheet's parse cache, which Textual
+        otherwise fills when a widget class is first mounted. Only the cache: the stylesheet's
+        sources, and so the order its rules are applied in, stay as mounting makes them. A few
+        classes at a time, so that a key pressed meanwhile is answered between them."""
+        for cls in classes[:CSS_CLASSES_AT_ONCE]:
+            blank = cls.__new__(cls)  # `_get_default_css` reads only the class
+            for read_from, css, tie_breaker, scope in blank._get_default_css():
+                try:
+                    self.stylesheet._parse_rules(css, read_from=read_from, is_default_rules=True,
+                                                 tie_breaker=tie_breaker, scope=scope)
+                except Exception:  # noqa: BLE001 - said when that widget is mounted, as before
+                    continue
+        if classes[CSS_CLASSES_AT_ONCE:]:
+            self.call_later(self._parse_widget_css, classes[CSS_CLASSES_AT_ONCE:])
 
     @work(thread=True, exclusive=True, group="runbooks", exit_on_error=False)
     def read_runbooks(self) -> None:
