@@ -25,6 +25,24 @@ def drawn(size: int, virtual_size: int, window_size: int, position: float) -> li
     return [(segment.text, segment.style) for segment in bar.segments]
 
 
+def fresh_paint(bar) -> list[list]:
+    """The bar's lines painted from scratch, leaving what is on screen (the lines last painted,
+    kept in its caches until it is marked for repainting) as it was."""
+    kept = bar._styles_cache, bar._render_cache, dict(bar._layout_cache)
+    bar._styles_cache = StylesCache()
+    bar._layout_cache.clear()  # holds the picture Textual drew last
+    render = bar.render
+    bar.render = type(bar).render.__get__(bar)  # not counted as a repaint
+    try:
+        bar._render_content()
+        return [list(strip) for strip in bar.render_lines(Region(0, 0, *bar.size))]
+    finally:
+        bar.render = render
+        bar._styles_cache, bar._render_cache = kept[0], kept[1]
+        bar._layout_cache.clear()
+        bar._layout_cache.update(kept[2])
+
+
 def test_the_same_thumb_is_the_same_picture_and_a_moved_thumb_another():
     """`thumb` repeats Textual's arithmetic; if a new Textual draws differently, this fails."""
     pictures: dict[object, list] = {}
@@ -59,12 +77,12 @@ async def test_notes_arriving_one_by_one_repaint_the_scrollbar_only_when_its_thu
         view = app.screen.query_one("#timeline", TimelineView)
         bar = view.vertical_scrollbar
         assert isinstance(bar, SteadyScrollBar) and bar.display
-        renders, checking = 0, False
+        renders = 0
         real_render = bar.render
 
         def counted_render():
             nonlocal renders
-            renders += not checking
+            renders += 1
             return real_render()
 
         bar.render = counted_render
@@ -83,12 +101,34 @@ async def test_notes_arriving_one_by_one_repaint_the_scrollbar_only_when_its_thu
             # What is on screen (the lines last painted, kept until the bar is marked for repainting)
             # is what a fresh paint shows: never an old thumb.
             on_screen = [list(strip) for strip in bar.render_lines(Region(0, 0, *bar.size))]
-            checking, kept = True, (bar._styles_cache, bar._render_cache)
-            bar._styles_cache = StylesCache()
-            bar._render_content()
-            assert [list(strip) for strip in bar.render_lines(Region(0, 0, *bar.size))] == on_screen, n
-            checking, (bar._styles_cache, bar._render_cache) = False, kept
+            assert fresh_paint(bar) == on_screen, n
             assert view.scroll_y == view.max_scroll_y
         assert 0 < moves < 60
         assert moves <= renders <= moves + 60 // 6, f"{renders} repaints for {moves} moves of the thumb"
         teammate.db.close()
+
+
+def thumb_rows(bar) -> list[int]:
+    """The rows of the scrollbar the thumb is drawn on, as on screen."""
+    lines = bar.render_lines(Region(0, 0, *bar.size))
+    return [row for row, strip in enumerate(lines)
+            if any(segment.style and segment.style.meta.get("@mouse.down") == "grab" for segment in strip)]
+
+
+async def test_a_timeline_opened_at_its_newest_line_has_its_thumb_at_the_bottom(demo_app):
+    """The view scrolls to the newest line before its scrollbar is shown: the thumb must still be
+    drawn where the view is, not at the top."""
+    app = demo_app()
+    add_notes(app.session.service, 150, "note {n}")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("enter", "2")
+        await settled(pilot)
+        view = app.screen.query_one("#timeline", TimelineView)
+        bar = view.vertical_scrollbar
+        assert view.scroll_y == view.max_scroll_y > 0
+        rows = thumb_rows(bar)
+        assert rows and rows[-1] == bar.size.height - 1, rows
+        await pilot.press("home")
+        await pilot.pause()
+        assert thumb_rows(bar)[0] == 0

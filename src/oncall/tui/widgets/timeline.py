@@ -238,6 +238,14 @@ class TimelineView(ScrollView, can_focus=True):
             "".join(segment.text for segment in self._prefix(event, styles)) + event.text for event in self.events
         ]
 
+    def _scroll_update(self, virtual_size: Size) -> None:
+        super()._scroll_update(virtual_size)
+        # The view scrolls to the newest line before its scrollbar is shown (the first layout),
+        # and Textual tells the bar where the view is only on a scroll made while it is shown:
+        # without this the thumb sat at the top of a timeline open at its end.
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = self.scroll_y
+
     @property
     def vertical_scrollbar(self) -> SteadyScrollBar:
         """Textual's scrollbar, repainted only when its thumb moves (`steady_scrollbar.py`)."""
