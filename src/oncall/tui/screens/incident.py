@@ -353,6 +353,10 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
             event.refresh_styles = False
         self._load()
 
+    def on_unmount(self) -> None:
+        # Thousands of rows, freed now rather than at a garbage-collector pass (`TimelineView.on_unmount`).
+        self.events = []
+
     def on_data_changed(self, message: DataChanged) -> None:
         self._load()
 
