@@ -34,3 +34,30 @@ async def test_closing_an_incident_lets_go_of_its_timeline_at_once(demo_app):
             assert rows_alive() - before < total, "closed incidents still hold their timelines"
         finally:
             gc.enable()
+
+
+async def test_a_closed_incident_screen_is_freed_soon_after_it_closes(demo_app):
+    """What the screen leaves in reference cycles (its widgets, their caches) is collected by the
+    console a moment after it closes, one screen at a time, not in one long pass over dozens."""
+    import weakref
+
+    from tui_support import wait_for
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        closed = []
+        gc.disable()  # only the console's own collections run
+        try:
+            for _ in range(2):
+                await pilot.press("enter")
+                await settled(pilot)
+                await pilot.press("n")  # a form opened and closed over it changes nothing
+                await pilot.press("escape")
+                await settled(pilot)
+                assert isinstance(app.screen, IncidentScreen)
+                closed.append(weakref.ref(app.screen))
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: all(screen() is None for screen in closed), seconds=3)
+        finally:
+            gc.enable()

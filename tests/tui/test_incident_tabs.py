@@ -183,10 +183,10 @@ async def test_the_timeline_tab_opens_at_the_newest_entry_of_a_long_timeline(dem
 async def test_the_headers_age_moves_on_while_the_incident_is_open(demo_app, monkeypatch):
     from datetime import timedelta
 
-    from oncall.tui.screens import incident as incident_screen
+    from oncall.tui import app as console
     from oncall.tui.widgets.incident_header import IncidentHeader
 
-    monkeypatch.setattr(incident_screen, "AGE_REFRESH_SECONDS", 0.05)
+    monkeypatch.setattr(console, "AGE_REFRESH_SECONDS", 0.05)
     app = demo_app(poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")

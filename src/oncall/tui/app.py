@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.clock import Clock, SystemClock
@@ -34,6 +34,8 @@ POLL_SECONDS = 0.5
 CONSOLE_BUSY_TIMEOUT_MS = 1_000
 BACKUP_CHECK_SECONDS = 3600  # the backup itself is taken at most once a day
 GC_THRESHOLDS = (10_000, 50, 1_000)
+AGE_REFRESH_SECONDS = 5  # "declared 5s ago" on the screen in front must not stay 5s
+COLLECT_AFTER_CLOSE_SECONDS = 0.2  # Textual lets go of a closed screen within a few frames
 RUNBOOKS_AFTER_SECONDS = 1.0
 WARM_UP_AFTER_SECONDS = 0.1
 CSS_CLASSES_AT_ONCE = 4  # widget classes whose CSS is parsed in one go while warming up
@@ -89,6 +91,28 @@ class OncallApp(App):
         self.call_after_refresh(self.finish_loading)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.check_for_changes)
+        self.set_interval(AGE_REFRESH_SECONDS, self.refresh_ages)
+
+    def refresh_ages(self) -> None:
+        """Ages move on on the screen in front. One timer for the app rather than one per screen: a
+        screen's own timer kept it reachable for seconds after it closed (a cancelled sleep still
+        holds it), past the collection made when it closes (`pop_screen`)."""
+        refresh = getattr(self.screen, "refresh_ages", None)
+        if refresh is not None:
+            refresh()
+
+    def pop_screen(self):
+        # A closed screen's widgets and caches sit in reference cycles that only the garbage
+        # collector frees; left to pile up (GC_THRESHOLDS), one generation-1 pass met the garbage
+        # of dozens of incident screens and stalled the console for 250 ms. Collected once Textual
+        # has let go of the screen, each is a few milliseconds. A form is left to the collector: a
+        # pass then would age the screen under it, out of reach of the collection when it closes.
+        if not isinstance(self.screen, ModalScreen):
+            self.set_timer(COLLECT_AFTER_CLOSE_SECONDS, self._collect_closed_screens)
+        return super().pop_screen()
+
+    def _collect_closed_screens(self) -> None:
+        gc.collect(1)
 
     def finish_loading(self) -> None:
         """After the queue is painted: validate the workspace and say what is wrong with it."""

@@ -37,13 +37,13 @@ from oncall.tui.tabs.raci_tab import RaciTab
 from oncall.tui.tabs.roles_tab import RolesTab
 from oncall.tui.tabs.runbooks_tab import ATTACHED, SUGGESTED, RunbooksTab
 from oncall.tui.tabs.timeline_tab import TimelineTab
+from oncall.tui.thread_work import releasing
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.incident_header import IncidentHeader
 from oncall.tui.widgets.status_line import StatusLine
 from oncall.tui.widgets.tab_strip import TabStrip
 from oncall.tui.widgets.timeline import TimelineView
 
-AGE_REFRESH_SECONDS = 5  # "declared 5s ago" must not stay 5s
 # The newest events read with the first paint: enough to fill the Timeline tab at 160×50, so the
 # tab has its lines at once even before the older ones have been read.
 FIRST_READ = 60
@@ -117,12 +117,12 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
 
     def on_mount(self) -> None:
         self.action_show_tab("overview")
-        # "declared 5s ago" and the Overview's times move on, as the queue's ages do.
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
 
-    def _refresh_ages(self) -> None:
-        if self.incident is None or self not in self.app.screens_in_sight():
-            return  # refreshed when it comes back to the front
+    def refresh_ages(self) -> None:
+        """"declared 5s ago" and the Overview's times move on, as the queue's ages do: the app calls
+        this every few seconds on the screen in front (`OncallApp.refresh_ages`)."""
+        if self.incident is None:
+            return
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(self.incident, self.session.config, now,
                                             self.session.service.cadence.get(self.incident_id)[0])
@@ -242,6 +242,7 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
             self.query_one(RunbooksTab).show(*self._runbook_lines(library))
 
     @work(thread=True, exclusive=True, group="incident-runbooks", exit_on_error=False)
+    @releasing
     def _read_runbooks(self) -> None:
         lines = self._runbook_lines(self.session.runbook_library())
         self.app.call_from_thread(self.query_one(RunbooksTab).show, *lines)

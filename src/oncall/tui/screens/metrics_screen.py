@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from oncall.domain.metrics import COST_GROUPINGS, GROUPINGS, ROLE_ORDER, format_duration, format_hours
 from oncall.tui.screens.picker import PickScreen
+from oncall.tui.thread_work import releasing
 from oncall.tui.widgets.footer import KeyFooter
 from oncall.tui.widgets.status_line import StatusLine
 
@@ -94,6 +95,7 @@ class MetricsScreen(Screen[None]):
         self.show()
 
     @work(thread=True, exclusive=True, group="metrics", exit_on_error=False)
+    @releasing
     def show(self) -> None:
         """Read in a worker and show what was read (after `b` and `c` too): the figures, or the hours
         on roles with `c`."""
@@ -120,6 +122,7 @@ class MetricsScreen(Screen[None]):
             self.call_after_refresh(self._read_hours)
 
     @work(thread=True, exclusive=True, group="metrics-hours", exit_on_error=False)
+    @releasing
     def _read_hours(self) -> None:
         cost = self.service.cost(by="month")
         if not get_current_worker().is_cancelled:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Markdown, OptionList, Static
 
+from oncall.tui.thread_work import releasing
 from oncall.tui.widgets.plain_option import Option
 from oncall.tui.messages import DataChanged
 from oncall.tui.screens.modals import TextScreen
@@ -261,6 +262,7 @@ class RunbookScreen(Screen[None]):
         self._run(step, self._values(), self._sources(), self._cancel)
 
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
+    @releasing
     def _run(self, step, values, sources, cancel: threading.Event) -> None:
         from oncall.evidence.runner import run_evidence
 

@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Static
 from oncall.store.outbox import OutboxEntry
 from oncall.sync.desk import SyncDesk
 from oncall.sync.status import SyncSummary
+from oncall.tui.thread_work import releasing
 from oncall.tui.widgets.footer import KeyFooter
 
 TARGET_NAMES = {"jira": "Jira", "slack": "Slack", "email": "Email"}
@@ -92,6 +93,7 @@ class SyncScreen(Screen[None]):
         self._load()
 
     @work(thread=True, exclusive=True, group="sync-screen")
+    @releasing
     def _load(self) -> None:
         summary = self.desk.summary()
         entries = self.desk.entries()
@@ -144,6 +146,7 @@ class SyncScreen(Screen[None]):
         self.app.push_screen(ConfirmDiscard(entry), decided)
 
     @work(thread=True, group="sync-screen-act")
+    @releasing
     def _act(self, action, message: str) -> None:
         action()
         self.app.call_from_thread(self.notify, message)
