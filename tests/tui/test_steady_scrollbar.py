@@ -10,9 +10,8 @@ from textual.geometry import Region
 from textual.scrollbar import ScrollBarRender
 
 from oncall.tui.widgets.steady_scrollbar import SteadyScrollBar, thumb
-from oncall.tui.widgets.timeline import TimelineView
 
-from tui_support import SIZE, settled, wait_for
+from tui_support import SIZE, open_timeline, wait_for
 from test_typing_during_writes import add_notes, other_process
 
 
@@ -71,10 +70,7 @@ async def test_notes_arriving_one_by_one_repaint_the_scrollbar_only_when_its_thu
     app = demo_app()
     total = add_notes(app.session.service, 150, "note {n}")
     async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        await pilot.press("enter", "2")
-        await settled(pilot)
-        view = app.screen.query_one("#timeline", TimelineView)
+        view = await open_timeline(pilot)
         bar = view.vertical_scrollbar
         assert isinstance(bar, SteadyScrollBar) and bar.display
         renders = 0
@@ -121,10 +117,7 @@ async def test_a_timeline_opened_at_its_newest_line_has_its_thumb_at_the_bottom(
     app = demo_app()
     add_notes(app.session.service, 150, "note {n}")
     async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        await pilot.press("enter", "2")
-        await settled(pilot)
-        view = app.screen.query_one("#timeline", TimelineView)
+        view = await open_timeline(pilot)
         bar = view.vertical_scrollbar
         assert view.scroll_y == view.max_scroll_y > 0
         rows = thumb_rows(bar)

@@ -12,7 +12,7 @@ from oncall.tui.screens.incident import IncidentScreen
 from oncall.tui.screens.modals import TextScreen
 from oncall.tui.widgets.timeline import TimelineView
 
-from tui_support import NOW, SIZE, settled, timeline_text, wait_for
+from tui_support import NOW, SIZE, open_timeline, settled, timeline_text, wait_for
 
 NOTE = "Vendor re-sent the 06:00 file; CAC back to 41.20 (was 4,120.00) - checking Q3 too!"
 
@@ -184,11 +184,8 @@ async def test_the_incident_under_a_form_catches_up_when_the_form_closes(demo_ap
     the change, and what was typed is saved."""
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settled(pilot)
-        await pilot.press("enter", "2")
-        await settled(pilot)
+        view = await open_timeline(pilot)
         screen = app.screen
-        view = screen.query_one("#timeline", TimelineView)
         shown = len(view.events)
         await pilot.press("n")
         assert isinstance(app.screen, TextScreen)

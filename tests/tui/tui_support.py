@@ -50,3 +50,14 @@ async def settled(pilot) -> None:
     """Wait until the console's background reads are done and it has painted what they found."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def open_timeline(pilot):
+    """From the queue: open the incident under the cursor (INC-1) on its Timeline tab, and return
+    that tab's view once it is painted."""
+    from oncall.tui.widgets.timeline import TimelineView
+
+    await settled(pilot)
+    await pilot.press("enter", "2")
+    await settled(pilot)
+    return pilot.app.screen.query_one("#timeline", TimelineView)
