@@ -52,7 +52,12 @@ async def test_a_closed_incident_screen_is_freed_soon_after_it_closes(demo_app):
             for _ in range(2):
                 await pilot.press("enter")
                 await settled(pilot)
-                await pilot.press("n")  # a form opened and closed over it changes nothing
+                await pilot.press("n")  # a form opened and closed over it changes nothing,
+                await pilot.press("escape")
+                await settled(pilot)
+                await pilot.press("S")  # nor a page (the sync screen) closed over it
+                await settled(pilot)
+                assert not isinstance(app.screen, IncidentScreen)
                 await pilot.press("escape")
                 await settled(pilot)
                 assert isinstance(app.screen, IncidentScreen)

@@ -105,14 +105,17 @@ class OncallApp(App):
         # A closed screen's widgets and caches sit in reference cycles that only the garbage
         # collector frees; left to pile up (GC_THRESHOLDS), one generation-1 pass met the garbage
         # of dozens of incident screens and stalled the console for 250 ms. Collected once Textual
-        # has let go of the screen, each is a few milliseconds. A form is left to the collector: a
-        # pass then would age the screen under it, out of reach of the collection when it closes.
+        # has let go of the screen, it is one pass of 10-20 ms while the person takes in the screen
+        # they came back to. A full pass: a screen still open under the one closing (an incident
+        # under the sync screen) has aged past the young generations by the time it closes too.
+        # A form's garbage is small and left to the collector. The timer is set from the app's own
+        # messages, not the closing screen's, whose context a timer would keep alive.
         if not isinstance(self.screen, ModalScreen):
-            self.set_timer(COLLECT_AFTER_CLOSE_SECONDS, self._collect_closed_screens)
+            self.call_later(self.set_timer, COLLECT_AFTER_CLOSE_SECONDS, self._collect_closed_screens)
         return super().pop_screen()
 
     def _collect_closed_screens(self) -> None:
-        gc.collect(1)
+        gc.collect()
 
     def finish_loading(self) -> None:
         """After the queue is painted: validate the workspace and say what is wrong with it."""

@@ -14,6 +14,7 @@ import asyncio
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -121,7 +122,11 @@ class IncidentScreen(PostmortemActions, IntakeActions, Screen):
     def refresh_ages(self) -> None:
         """"declared 5s ago" and the Overview's times move on, as the queue's ages do: the app calls
         this every few seconds on the screen in front (`OncallApp.refresh_ages`)."""
-        if self.incident is None:
+        if self.incident is None or not self.is_attached or not self.is_mounted:
+            return
+        try:
+            self.query_one(IncidentHeader)
+        except NoMatches:  # the console is closing: its widgets are already gone
             return
         now = self.session.clock.now()
         self.query_one(IncidentHeader).show(self.incident, self.session.config, now,
