@@ -19,7 +19,8 @@ Result = TypeVar("Result")
 
 
 def releasing(work: Callable[..., Result]) -> Callable[..., Result]:
-    """Put under `@work(thread=True)`: the pool thread forgets the worker once `work` returns."""
+    """Put under `@work(thread=True)`: the pool thread forgets the worker once `work` returns.
+    For plain functions only: an `async def` would come back as a coroutine nobody awaits."""
 
     @functools.wraps(work)
     def run(*args, **kwargs) -> Result:
